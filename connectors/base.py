@@ -140,7 +140,9 @@ class ExtractContext:
 
     ach_company_ids: frozenset[str] = frozenset()
     default_currency: str = "USD"
-    options: Mapping[str, str] = field(default_factory=dict)
+    #: the ``[sources]`` table of the config, by source name (e.g. ``sources["csv"]``);
+    #: each connector validates its own part.
+    sources: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
 
 @runtime_checkable
