@@ -79,14 +79,16 @@ def quantize(amount: Decimal, currency: str, *, exact: bool = True) -> Decimal:
     return result
 
 
-def parse_amount(text: str | int | Decimal, currency: str, *, decimal_comma: bool = False) -> Decimal:
+def parse_amount(
+    text: str | int | Decimal, currency: str, *, decimal_comma: bool = False
+) -> Decimal:
     """Parse an amount written by a person or a file into an exact ``Decimal``.
 
     Accepts ``1234.56``, ``1,234.56``, ``-12``, ``(12.00)`` (accounting negative), a
     leading ``+``, and with ``decimal_comma`` the European ``1.234,56``. Refuses floats,
     empty strings and anything else with a :class:`MoneyError` naming the text.
     """
-    if isinstance(text, bool) or isinstance(text, float):
+    if isinstance(text, bool | float):
         raise MoneyError("floats are not money; pass a str or Decimal")
     if isinstance(text, Decimal):
         return quantize(text, currency)
