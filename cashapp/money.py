@@ -61,8 +61,8 @@ def quantize(amount: Decimal, currency: str, *, exact: bool = True) -> Decimal:
     and silently rounding hides it. Pass ``exact=False`` only where rounding is the
     business rule (e.g. computing a discount), and it rounds half-even.
     """
-    if not isinstance(amount, Decimal):  # typing says Decimal; untyped callers may not
-        raise MoneyError("only Decimal amounts are money; floats are refused")  # type: ignore[unreachable]
+    if not isinstance(amount, Decimal):  # type: ignore[unreachable,unused-ignore]
+        raise MoneyError("only Decimal amounts are money; floats are refused")
     if not amount.is_finite():
         raise MoneyError(f"amount is not finite: {amount}")
     step = Decimal(1).scaleb(-minor_units(currency))
