@@ -1,0 +1,455 @@
+"""The ``cashapp`` command line. Thin: parse arguments, call a service, print, exit.
+
+Exit codes are a contract for scripts and the scheduler: 0 everything fine, 1 the verb ran
+but found problems (a file refused, exceptions left open), 2 refused input or usage (bad
+config, bad file, bad SQL). Errors are one clear message on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import duckdb
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cashapp.config import Config, ConfigError, load_config
+from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
+from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
+from cashapp.matching.pipeline import MatchSummary, run_match
+from cashapp.matching.rules import RulesError
+from cashapp.store import Store, StoreError, open_reader, open_store
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="cashapp: payment reconciliation and cash application for AR teams.",
+    pretty_exceptions_enable=False,
+)
+import_app = typer.Typer(no_args_is_help=True, help="Import master data from the ERP.")
+exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue.")
+app.add_typer(import_app, name="import")
+app.add_typer(exceptions_app, name="exceptions")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED = 0, 1, 2
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class _State:
+    config_path: str | None = None
+    db_path: str | None = None
+    _config: Config | None = None
+
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, self.db_path)
+        return self._config
+
+
+state = _State()
+
+
+def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def _store() -> Store:
+    return open_store(state.config().database_path)
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        str | None,
+        typer.Option("--config", help="Config TOML (default ./cashapp.toml if present)."),
+    ] = None,
+    db: Annotated[
+        str | None, typer.Option("--db", help="DuckDB file (overrides [database] path).")
+    ] = None,
+) -> None:
+    state.config_path = config
+    state.db_path = db
+    state._config = None
+
+
+# --- output helpers ----------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return _plain_decimal(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _plain_decimal(value: Decimal) -> str:
+    """DECIMAL(18,4) without the storage zeros: 588.7900 -> 588.79, 12.3450 -> 12.345."""
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent >= -2:
+        return str(value)
+    trimmed = value.normalize().as_tuple().exponent
+    places = max(2, -trimmed) if isinstance(trimmed, int) else 2
+    return f"{value:.{places}f}"
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _plain_decimal(value)  # money stays exact (a string) in JSON
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def print_rows(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat, title: str = ""
+) -> None:
+    if fmt is OutputFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(v) for v in row] for row in rows])
+        sys.stdout.write(buffer.getvalue())
+        return
+    if fmt is OutputFormat.json:
+        data = [{c: _json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    table = Table(title=title or None, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row])
+    out.print(table)
+
+
+# --- verbs -------------------------------------------------------------------------------
+
+
+@app.command()
+def init() -> None:
+    """Create the database, or upgrade it to the current schema (safe to re-run)."""
+    with _store() as store:
+        version = store.schema_version()
+    out.print(f"database {state.config().database_path} ready (schema version {version})")
+
+
+def _print_import(summary: ImportSummary) -> None:
+    out.print(
+        f"{summary.kind}: {summary.rows} rows in {summary.path} -> {summary.inserted} new, "
+        f"{summary.updated} updated, {summary.unchanged} unchanged",
+        highlight=False,
+    )
+    for warning in summary.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+
+
+def _run_import(importer: Callable[[Store, Path, Config], ImportSummary], file: Path) -> None:
+    with _store() as store:
+        try:
+            summary = importer(store, file, state.config())
+        except ImportRefused as exc:
+            fail(str(exc))
+    _print_import(summary)
+
+
+@import_app.command("customers")
+def import_customers_cmd(file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")]) -> None:
+    """Import or update customers (customer_id,name,email,currency,terms)."""
+    _run_import(import_customers, file)
+
+
+@import_app.command("invoices")
+def import_invoices_cmd(file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")]) -> None:
+    """Import or update open invoices."""
+    _run_import(import_invoices, file)
+
+
+def _print_outcomes(outcomes: Sequence[FileOutcome]) -> None:
+    table = Table(title="ingest")
+    for column in ("file", "format", "status", "records", "new", "known", "detail"):
+        table.add_column(column, overflow="fold")
+    for o in outcomes:
+        detail = o.reason if o.status == "refused" else "; ".join(str(w) for w in o.warnings[:3])
+        if len(o.warnings) > 3:
+            detail += f" (+{len(o.warnings) - 3} more warnings)"
+        status = {
+            "new": "[green]accepted[/]",
+            "known": "already known",
+            "refused": "[red]refused[/]",
+        }
+        table.add_row(
+            o.path, o.connector, status[o.status], str(o.records), str(o.new), str(o.known), detail
+        )
+    out.print(table)
+    for o in outcomes:
+        if o.status == "refused":
+            err.print(f"[bold red]refused:[/] {o.path}: {o.reason}", highlight=False)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders (.gz is read transparently).")
+    ],
+    format: Annotated[
+        str | None, typer.Option("--format", help="Force a connector, e.g. bai2.")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--output", help="table, csv or json")
+    ] = OutputFormat.table,
+) -> None:
+    """Ingest bank and platform files: one transaction per file, duplicates skipped."""
+    with _store() as store:
+        try:
+            outcomes = ingest_paths(store, paths, state.config(), fmt=format)
+        except UnknownFormat as exc:
+            fail(str(exc))
+    if not outcomes:
+        fail("no files found")
+    if output is OutputFormat.table:
+        _print_outcomes(outcomes)
+    else:
+        cols = ("file", "format", "status", "records", "new", "known", "detail")
+        rows = [
+            (o.path, o.connector, o.status, o.records, o.new, o.known, o.reason) for o in outcomes
+        ]
+        print_rows(cols, rows, output)
+    if any(o.status == "refused" for o in outcomes):
+        raise typer.Exit(EXIT_REFUSED)
+
+
+def _print_match(summary: MatchSummary) -> None:
+    verb = "would decide" if summary.dry_run else "decided"
+    out.print(
+        f"match {summary.run_id}: {verb} {summary.payments} payments -> {summary.applied} applied, "
+        f"{summary.partially_applied} partially applied, {summary.unapplied} unapplied; "
+        f"{summary.events} returns/chargebacks; {summary.ignored} not receivables",
+        highlight=False,
+    )
+    for currency, amount in sorted(summary.amount_applied.items()):
+        out.print(f"  applied {amount:,} {currency}", highlight=False)
+    if summary.exceptions:
+        text = ", ".join(f"{k} {v}" for k, v in sorted(summary.exceptions.items()))
+        out.print(f"  exceptions raised: {text}", highlight=False)
+
+
+@app.command()
+def match(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Decide and report, write nothing.")
+    ] = False,
+) -> None:
+    """Apply payments to invoices; everything else goes to the exception queue."""
+    with _store() as store:
+        summary = run_match(store, state.config(), dry_run=dry_run)
+    _print_match(summary)
+
+
+EXCEPTION_COLUMNS = (
+    "exception_id",
+    "type",
+    "status",
+    "amount",
+    "currency",
+    "payment_id",
+    "invoice_number",
+    "reason_code",
+    "detail",
+    "top_suggestion",
+)
+
+
+@exceptions_app.command("list")
+def exceptions_list(
+    status: Annotated[
+        str, typer.Option(help="open, in_review, resolved, dismissed or all")
+    ] = "open",
+    type: Annotated[str | None, typer.Option("--type", help="Only this exception type.")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """List the exception queue, oldest first."""
+    sql = (
+        "SELECT exception_id, type, status, amount, currency, payment_id, invoice_number,"
+        " reason_code, detail, suggestions FROM exceptions WHERE (? = 'all' OR status = ?)"
+        " AND (? IS NULL OR type = ?) ORDER BY opened_at, exception_id"
+    )
+    with _reader() as con:
+        rows = con.execute(sql, [status, status, type, type]).fetchall()
+    shaped = []
+    for row in rows:
+        suggestions = json.loads(row[-1])
+        top = ""
+        if suggestions:
+            s = suggestions[0]
+            top = f"{'+'.join(s['invoices'])} ({s['score']}: {s['evidence']})"
+        shaped.append((*row[:-1], top))
+    print_rows(EXCEPTION_COLUMNS, shaped, format, title=f"exceptions ({status})")
+
+
+@exceptions_app.command("show")
+def exceptions_show(exception_id: str) -> None:
+    """Everything about one exception: the payment, suggestions with evidence, notes."""
+    with _reader() as con:
+        row = con.execute(
+            "SELECT e.*, p.source, p.source_ref, p.payer_name, p.remittance, p.value_date"
+            " FROM exceptions e LEFT JOIN payments p USING (payment_id) WHERE exception_id = ?",
+            [exception_id],
+        ).fetchone()
+        names = [d[0] for d in con.description or []]
+    if row is None:
+        fail(f"no exception {exception_id!r}")
+    data = dict(zip(names, row, strict=True))
+    for key in (
+        "exception_id",
+        "type",
+        "status",
+        "amount",
+        "currency",
+        "detail",
+        "reason_code",
+        "payment_id",
+        "source",
+        "source_ref",
+        "value_date",
+        "payer_name",
+        "remittance",
+        "invoice_number",
+        "customer_id",
+        "assignee",
+        "opened_at",
+    ):
+        out.print(f"[bold]{key:>15}[/] {_cell(data.get(key))}", highlight=False)
+    suggestions = json.loads(data["suggestions"])
+    if suggestions:
+        print_rows(
+            ("rank", "invoices", "amount", "score", "evidence"),
+            [
+                (n, "+".join(s["invoices"]), s["amount"], s["score"], s["evidence"])
+                for n, s in enumerate(suggestions, start=1)
+            ],
+            OutputFormat.table,
+            title="suggestions",
+        )
+
+
+class _ReaderContext:
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        self.con = open_reader(state.config().database_path)
+        return self.con
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.close()
+
+
+def _reader() -> _ReaderContext:
+    return _ReaderContext()
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str, typer.Argument(help="One read-only SQL statement, e.g. select * from v_payments")
+    ],
+    format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Run a read-only SQL query against the views and tables (writes are refused)."""
+    with _reader() as con:
+        try:
+            statements = con.extract_statements(sql)
+        except duckdb.Error as exc:
+            fail(f"bad SQL: {exc}")
+        if len(statements) != 1:
+            fail("give exactly one SQL statement")
+        if statements[0].type != duckdb.StatementType.SELECT:
+            fail(f"only read-only queries are allowed (got {statements[0].type.name})")
+        try:
+            cursor = con.execute(sql)
+        except duckdb.Error as exc:
+            fail(f"query failed: {exc}")
+        columns = [d[0] for d in cursor.description or []]
+        rows = cursor.fetchall()
+    print_rows(columns, rows, format)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Generator seed (same seed, same book).")] = 7,
+    folder: Annotated[Path, typer.Option(help="Where the sample files are written.")] = Path(
+        "demo-data"
+    ),
+) -> None:
+    """Build a realistic sample book, ingest its bank files, match, show the results."""
+    from cashapp.demo import run_demo
+
+    with _store() as store:
+        result = run_demo(store, state.config(), folder, seed=seed)
+    _print_import(result.customers)
+    _print_import(result.invoices)
+    _print_outcomes(result.outcomes)
+    _print_match(result.match)
+    with _reader() as con:
+        totals = con.execute(
+            "SELECT day, source, currency, received, applied, unapplied, in_exception, returns"
+            " FROM v_daily_totals ORDER BY day, source, currency"
+        )
+        cols = [d[0] for d in totals.description or []]
+        print_rows(cols, totals.fetchall(), OutputFormat.table, title="daily totals")
+        open_rows = con.execute(
+            "SELECT type, amount, currency, payment_id, invoice_number, detail FROM exceptions"
+            " WHERE status = 'open' ORDER BY type, amount DESC"
+        )
+        cols = [d[0] for d in open_rows.description or []]
+        print_rows(cols, open_rows.fetchall(), OutputFormat.table, title="open exceptions")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: errors become one message and an exit code, never a traceback.
+
+    Known refusals (config, rules, database) exit 2. Anything else is a bug in cashapp: it
+    exits 1 with a one-line message; set ``CASHAPP_DEBUG=1`` to see the traceback.
+    """
+    try:
+        app(args=list(argv) if argv is not None else None, standalone_mode=True)
+    except (ConfigError, RulesError, StoreError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_REFUSED)
+    except Exception as exc:
+        if os.environ.get("CASHAPP_DEBUG") == "1":
+            raise
+        err.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}"
+            " (set CASHAPP_DEBUG=1 for the traceback)",
+            highlight=False,
+        )
+        sys.exit(EXIT_PROBLEMS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""Configuration: one TOML file, validated in full before anything runs.
+
+Why strict: a typo such as ``write_of_limit`` silently falling back to a default would
+change what cashapp is allowed to write off. Every key is declared here once, with its
+type and default; unknown keys and bad values are refused with the key's dotted name.
+Secrets never live in the file: a key ending in ``_env`` names an environment variable.
+
+Lookup order for the file: ``--config PATH``; else ``./cashapp.toml`` if present; else the
+built-in defaults. ``--db PATH`` overrides ``[database] path``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from cashapp.money import MoneyError, check_currency, parse_amount
+
+DEFAULT_CONFIG_FILE = "cashapp.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration file or value that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingConfig:
+    rules: str = ""  # path to a rules TOML; "" = the bundled matching_rules/default.toml
+    fuzzy_threshold: int = 90  # 0-100 name similarity needed to consider a fuzzy payer match
+    fuzzy_margin: int = 5  # two customers within this many points -> no identification
+    amount_tolerance: Decimal = Decimal("0.00")  # difference still treated as "exact"
+    write_off_tolerance: Decimal = Decimal("5.00")  # short pays up to this are written off
+    max_subset_candidates: int = 25  # open invoices considered for a combination
+    max_subset_size: int = 5  # invoices in one combination
+    subset_time_limit_ms: int = 50  # per payment
+    date_window_days: int = 5  # payout <-> deposit matching window
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole validated configuration."""
+
+    database_path: str = "cashapp.duckdb"
+    company_name: str = "Our Company"
+    ach_company_ids: frozenset[str] = frozenset()
+    default_currency: str = "USD"
+    matching: MatchingConfig = field(default_factory=MatchingConfig)
+    write_off_limit: Decimal = Decimal("50.00")
+    refund_limit: Decimal = Decimal("500.00")
+    sources: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    inbox_path: str = "inbox"
+    inbox_archive: str = "inbox/archive"
+    schedule_cron: str = "0 6 * * *"
+    schedule_timezone: str = "UTC"
+    accounts: Mapping[str, str] = field(default_factory=dict)
+    customer_columns: Mapping[str, str] = field(default_factory=dict)
+    invoice_columns: Mapping[str, str] = field(default_factory=dict)
+    source_path: str = ""  # the file this came from ("" = built-in defaults)
+
+
+#: GL accounts the journal posts to; the keys are fixed, the values are the ERP's numbers.
+DEFAULT_ACCOUNTS: Mapping[str, str] = {
+    "cash": "1000",
+    "accounts_receivable": "1200",
+    "unapplied_cash": "2100",
+    "discounts": "4900",
+    "write_offs": "6800",
+    "bank_fees": "6100",
+    "refunds_payable": "2200",
+}
+
+CUSTOMER_FIELDS = ("customer_id", "name", "email", "currency", "terms")
+INVOICE_FIELDS = (
+    "invoice_number",
+    "customer_id",
+    "invoice_date",
+    "due_date",
+    "amount",
+    "open_amount",
+    "currency",
+    "po_number",
+    "terms",
+)
+
+
+# --- small typed readers: each names the key it complains about -----------------------
+
+
+def _str(key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: expected a string, got {type(value).__name__}")
+    return value
+
+
+def _int(lo: int, hi: int) -> Callable[[str, object], int]:
+    def read(name: str, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{name}: expected a whole number, got {value!r}")
+        if not lo <= value <= hi:
+            raise ConfigError(f"{name}: {value} is outside {lo}..{hi}")
+        return value
+
+    return read
+
+
+def _money(key: str, value: object) -> Decimal:
+    """Amounts in config are strings (``"5.00"``) or integers; a TOML float is refused."""
+    if isinstance(value, float):
+        raise ConfigError(f'{key}: write amounts as strings, e.g. "{value}" (floats are not money)')
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ConfigError(f'{key}: expected an amount such as "5.00", got {value!r}')
+    try:
+        amount = parse_amount(str(value), "USD")
+    except MoneyError as exc:
+        raise ConfigError(f"{key}: {exc}") from exc
+    if amount < 0:
+        raise ConfigError(f"{key}: must not be negative")
+    return amount
+
+
+def _str_list(key: str, value: object) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key}: expected a list of strings")
+    return [v.strip() for v in value]
+
+
+def _table(key: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{key}: expected a table")
+    return value
+
+
+def _check_keys(prefix: str, table: Mapping[str, object], allowed: set[str]) -> None:
+    for name in table:
+        if name not in allowed:
+            hint = ", ".join(sorted(allowed))
+            raise ConfigError(f"{prefix}.{name}: unknown key (known keys: {hint})")
+
+
+def _column_map(prefix: str, value: object, fields: tuple[str, ...]) -> dict[str, str]:
+    table = _table(prefix, value)
+    _check_keys(prefix, table, set(fields))
+    return {name: _str(f"{prefix}.{name}", header) for name, header in table.items()}
+
+
+_MATCHING_KEYS: dict[str, Callable[[str, object], object]] = {
+    "rules": _str,
+    "fuzzy_threshold": _int(50, 100),
+    "fuzzy_margin": _int(0, 50),
+    "amount_tolerance": _money,
+    "write_off_tolerance": _money,
+    "max_subset_candidates": _int(2, 200),
+    "max_subset_size": _int(1, 10),
+    "subset_time_limit_ms": _int(1, 60_000),
+    "date_window_days": _int(0, 60),
+}
+
+_SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {}
+
+
+def register_source_validator(
+    name: str, validate: Callable[[str, Mapping[str, object]], None]
+) -> None:
+    """Let a connector validate its own ``[sources.<name>]`` table (raising ConfigError)."""
+    _SOURCE_VALIDATORS[name] = validate
+
+
+def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
+    """Validate a parsed TOML document and build the :class:`Config`."""
+    sections = {
+        "database",
+        "company",
+        "matching",
+        "approval",
+        "sources",
+        "inbox",
+        "schedule",
+        "accounts",
+        "import",
+    }
+    _check_keys("config", data, sections)
+    kwargs: dict[str, Any] = {"source_path": source_path}
+
+    database = _table("database", data.get("database", {}))
+    _check_keys("database", database, {"path"})
+    if "path" in database:
+        kwargs["database_path"] = _str("database.path", database["path"])
+
+    company = _table("company", data.get("company", {}))
+    _check_keys("company", company, {"name", "ach_company_ids", "default_currency"})
+    if "name" in company:
+        kwargs["company_name"] = _str("company.name", company["name"])
+    if "ach_company_ids" in company:
+        ids = _str_list("company.ach_company_ids", company["ach_company_ids"])
+        for ident in ids:
+            if not ident or len(ident) > 10:
+                raise ConfigError(f"company.ach_company_ids: {ident!r} is not a 1-10 character ID")
+        kwargs["ach_company_ids"] = frozenset(ids)
+    if "default_currency" in company:
+        try:
+            kwargs["default_currency"] = check_currency(
+                _str("company.default_currency", company["default_currency"])
+            )
+        except MoneyError as exc:
+            raise ConfigError(f"company.default_currency: {exc}") from exc
+
+    matching = _table("matching", data.get("matching", {}))
+    _check_keys("matching", matching, set(_MATCHING_KEYS))
+    matching_values: dict[str, Any] = {
+        name: _MATCHING_KEYS[name](f"matching.{name}", value) for name, value in matching.items()
+    }
+    kwargs["matching"] = MatchingConfig(**matching_values)
+
+    approval = _table("approval", data.get("approval", {}))
+    _check_keys("approval", approval, {"write_off_limit", "refund_limit"})
+    for name in ("write_off_limit", "refund_limit"):
+        if name in approval:
+            kwargs[name] = _money(f"approval.{name}", approval[name])
+
+    sources = _table("sources", data.get("sources", {}))
+    for name, table in sources.items():
+        section = _table(f"sources.{name}", table)
+        validate = _SOURCE_VALIDATORS.get(name)
+        if validate is None:
+            known = ", ".join(sorted(_SOURCE_VALIDATORS)) or "none"
+            raise ConfigError(f"sources.{name}: unknown source (configurable sources: {known})")
+        validate(f"sources.{name}", section)
+    kwargs["sources"] = sources
+
+    inbox = _table("inbox", data.get("inbox", {}))
+    _check_keys("inbox", inbox, {"path", "archive"})
+    if "path" in inbox:
+        kwargs["inbox_path"] = _str("inbox.path", inbox["path"])
+    if "archive" in inbox:
+        kwargs["inbox_archive"] = _str("inbox.archive", inbox["archive"])
+
+    schedule = _table("schedule", data.get("schedule", {}))
+    _check_keys("schedule", schedule, {"cron", "timezone"})
+    if "cron" in schedule:
+        cron = _str("schedule.cron", schedule["cron"])
+        if len(cron.split()) != 5:
+            raise ConfigError(f"schedule.cron: {cron!r} is not a 5-field cron expression")
+        kwargs["schedule_cron"] = cron
+    if "timezone" in schedule:
+        kwargs["schedule_timezone"] = _str("schedule.timezone", schedule["timezone"])
+
+    accounts = _table("accounts", data.get("accounts", {}))
+    _check_keys("accounts", accounts, set(DEFAULT_ACCOUNTS))
+    kwargs["accounts"] = {
+        **DEFAULT_ACCOUNTS,
+        **{k: _str(f"accounts.{k}", v) for k, v in accounts.items()},
+    }
+
+    imports = _table("import", data.get("import", {}))
+    _check_keys("import", imports, {"customers", "invoices"})
+    if "customers" in imports:
+        customers = _table("import.customers", imports["customers"])
+        _check_keys("import.customers", customers, {"columns"})
+        kwargs["customer_columns"] = _column_map(
+            "import.customers.columns", customers.get("columns", {}), CUSTOMER_FIELDS
+        )
+    if "invoices" in imports:
+        invoices = _table("import.invoices", imports["invoices"])
+        _check_keys("import.invoices", invoices, {"columns"})
+        kwargs["invoice_columns"] = _column_map(
+            "import.invoices.columns", invoices.get("columns", {}), INVOICE_FIELDS
+        )
+    return Config(**kwargs)
+
+
+def load_config(path: str | Path | None = None, db_override: str | None = None) -> Config:
+    """Read and validate the configuration; see the module docstring for the lookup order."""
+    candidate = Path(path) if path else Path(DEFAULT_CONFIG_FILE)
+    if path and not candidate.is_file():
+        raise ConfigError(f"{candidate}: config file not found")
+    data: Mapping[str, object] = {}
+    source = ""
+    if candidate.is_file():
+        try:
+            data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{candidate}: not valid TOML: {exc}") from exc
+        source = str(candidate)
+    try:
+        config = parse_config(data, source)
+    except ConfigError as exc:
+        where = f"{source}: " if source else ""
+        raise ConfigError(f"{where}{exc}") from exc
+    if db_override:
+        config = replace(config, database_path=db_override)
+    return config

@@ -1,0 +1,571 @@
+"""The match run: feed the engine set-based batches from the store, write decisions back.
+
+Stages (DESIGN §6), each a set-based step over all unmatched payments at once:
+
+1. **events** -- returns, chargebacks, refunds: find the original by ``related_ref``,
+   reverse its applications (reversal rows, never deletes), reopen the invoices, mark it
+   ``reversed``, queue ``ach_return`` / ``chargeback`` / ``failed_payment``. Works in any
+   arrival order: a return whose original has not arrived yet is queued, and the original
+   is marked ``reversed`` on arrival instead of being applied.
+2. **settlements** -- platform payouts landing in the bank (issue: payment platforms).
+3. **references** -- invoice/PO references extracted from every remittance carrier, joined
+   to the book in DuckDB.
+4. **customers** -- payer identification (account fingerprint, customer id in remittance,
+   exact normalized name, learned alias, invoices named) joined in DuckDB.
+5. **decide** -- the pure engine, one payment at a time in canonical order.
+6. **write** -- applications, exceptions, payment status, invoice open amounts and the
+   audit trail, in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+
+from cashapp.config import Config
+from cashapp.matching.engine import Book, EngineSettings, customer_hits_by_reference, decide
+from cashapp.matching.model import (
+    CustomerHit,
+    Decision,
+    OpenInvoice,
+    PaymentToMatch,
+    ReferenceHit,
+)
+from cashapp.matching.names import TruncatedNameIndex, name_key
+from cashapp.matching.references import extract_references
+from cashapp.matching.rules import Rule, load_rules
+from cashapp.money import quantize
+from cashapp.store import Store, utcnow
+from connectors.base import stable_key
+
+DEC = pa.decimal128(18, 4)
+TS = pa.timestamp("us", tz="UTC")
+EVENT_KINDS = ("return", "chargeback", "refund")
+
+
+@dataclass(slots=True)
+class MatchSummary:
+    run_id: str
+    payments: int = 0
+    applied: int = 0
+    partially_applied: int = 0
+    unapplied: int = 0
+    events: int = 0
+    ignored: int = 0
+    exceptions: dict[str, int] = field(default_factory=dict)
+    amount_applied: dict[str, Decimal] = field(default_factory=dict)
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "payments": self.payments,
+            "applied": self.applied,
+            "partially_applied": self.partially_applied,
+            "unapplied": self.unapplied,
+            "events": self.events,
+            "ignored": self.ignored,
+            "exceptions": self.exceptions,
+            "amount_applied": {k: str(v) for k, v in self.amount_applied.items()},
+            "dry_run": self.dry_run,
+        }
+
+
+def settings_for(config: Config) -> EngineSettings:
+    m = config.matching
+    return EngineSettings(
+        write_off_tolerance=m.write_off_tolerance,
+        max_subset_candidates=m.max_subset_candidates,
+        max_subset_size=m.max_subset_size,
+        subset_time_limit_ms=m.subset_time_limit_ms,
+    )
+
+
+def _exception_type_for_event(source: str, kind: str) -> str:
+    if kind == "chargeback":
+        return "chargeback"
+    if source in ("nacha", "bai2"):
+        return "ach_return"
+    return "failed_payment"
+
+
+# --- stage 1: events --------------------------------------------------------------------
+
+
+def _reverse_applications(store: Store, payment_id: str, now: Any, actor: str, run_id: str) -> int:
+    """Reverse every active application of ``payment_id``; returns how many."""
+    rows = store.fetchall(
+        "SELECT application_id, invoice_number, customer_id, amount, currency, kind"
+        " FROM applications WHERE payment_id = ? AND status = 'active'",
+        [payment_id],
+    )
+    for app_id, invoice, customer, amount, currency, kind in rows:
+        reversal_id = "app_" + stable_key("reversal", app_id)[:20]
+        store.execute(
+            "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
+            " amount, currency, kind, method, rule, confidence, evidence, status, reverses,"
+            " created_at, created_by, run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'auto', 'event-reversal', 1, ?, 'reversed', ?, ?, ?, ?)",
+            [
+                reversal_id,
+                payment_id,
+                invoice,
+                customer,
+                -amount,
+                currency,
+                kind,
+                json.dumps({"reverses": app_id}),
+                app_id,
+                now,
+                actor,
+                run_id,
+            ],
+        )
+        store.execute(
+            "UPDATE applications SET status = 'reversed', reversed_by = ? WHERE application_id = ?",
+            [reversal_id, app_id],
+        )
+        if invoice is not None and kind in ("payment", "discount", "writeoff"):
+            store.execute(
+                "UPDATE invoices SET open_amount = open_amount + ?, updated_at = ?"
+                " WHERE invoice_number = ?",
+                [amount, now, invoice],
+            )
+        store.audit(actor, "reverse", "application", app_id, {"reversal": reversal_id})
+    return len(rows)
+
+
+def _process_events(store: Store, run_id: str, actor: str, summary: MatchSummary) -> None:
+    now = utcnow()
+    events = store.fetchall(
+        "SELECT e.payment_id, e.source, e.kind, e.related_ref, e.reason_code, e.amount,"
+        "  e.currency, o.payment_id, o.customer_id"
+        " FROM payments e LEFT JOIN payments o"
+        "   ON o.source_ref = e.related_ref AND e.related_ref <> '' AND o.kind = 'payment'"
+        "  AND o.source = e.source"
+        " WHERE e.matched_at IS NULL AND e.kind IN ('return', 'chargeback', 'refund')"
+        " ORDER BY e.value_date, e.payment_id"
+    )
+    for pid, source, kind, related, reason, amount, currency, original, customer in events:
+        etype = _exception_type_for_event(source, kind)
+        if original is not None:
+            reversed_count = _reverse_applications(store, original, now, actor, run_id)
+            store.execute(
+                "UPDATE payments SET status = 'reversed', matched_at = coalesce(matched_at, ?),"
+                " match_run_id = coalesce(match_run_id, ?) WHERE payment_id = ?",
+                [now, run_id, original],
+            )
+            detail = (
+                f"{kind} {reason or ''} of {related}: {reversed_count} application(s) reversed,"
+                " invoices reopened"
+                if reversed_count
+                else f"{kind} {reason or ''} of {related}: arrived before the original was"
+                " applied; the original is marked reversed and was not applied"
+            )
+            status = "reconciled"
+        else:
+            detail = f"{kind} {reason or ''}: original {related or '(no reference)'} not found yet"
+            status = "unapplied"
+        invoices = (
+            store.fetchall(
+                "SELECT DISTINCT invoice_number FROM applications WHERE payment_id = ?"
+                " AND invoice_number IS NOT NULL ORDER BY 1",
+                [original],
+            )
+            if original
+            else []
+        )
+        exception_id = "exc_" + stable_key(pid, etype)[:20]
+        store.execute(
+            "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id, type,"
+            " status, amount, currency, reason_code, detail, suggestions, opened_at, run_id)"
+            " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING",
+            [
+                exception_id,
+                pid,
+                invoices[0][0] if invoices else None,
+                customer,
+                etype,
+                abs(amount),
+                currency,
+                reason,
+                " ".join(detail.split()),
+                now,
+                run_id,
+            ],
+        )
+        store.execute(
+            "UPDATE payments SET status = ?, customer_id = ?, matched_at = ?, match_run_id = ?"
+            " WHERE payment_id = ?",
+            [status, customer, now, run_id, pid],
+        )
+        store.audit(actor, "raise", "exception", exception_id, {"type": etype, "payment": pid})
+        summary.events += 1
+        summary.exceptions[etype] = summary.exceptions.get(etype, 0) + 1
+
+
+def _mark_returned_originals(store: Store, run_id: str) -> None:
+    """Originals whose return arrived earlier are reversed on arrival, never applied."""
+    store.execute(
+        "UPDATE payments SET status = 'reversed', matched_at = ?, match_run_id = ?"
+        " WHERE matched_at IS NULL AND kind = 'payment' AND source_ref <> ''"
+        " AND (source, source_ref) IN (SELECT source, related_ref FROM payments"
+        "   WHERE kind IN ('return', 'chargeback', 'refund') AND related_ref <> '')",
+        [utcnow(), run_id],
+    )
+
+
+# --- stages 3 and 4: references and customers ------------------------------------------
+
+
+def _load_payments(store: Store) -> list[tuple[Any, ...]]:
+    return store.fetchall(
+        "SELECT payment_id, amount, currency, value_date, payer_name, payer_account,"
+        " remittance, refs FROM payments"
+        " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
+        " ORDER BY value_date, payment_id"
+    )
+
+
+def _reference_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, list[ReferenceHit]]:
+    """Extract reference tokens in Python, join them to the invoices in DuckDB."""
+    pids: list[str] = []
+    kinds: list[str] = []
+    keys: list[str] = []
+    texts: list[str] = []
+    cache: dict[str, list[tuple[str, str, str]]] = {}
+    for pid, _amt, _cur, _date, _name, _acct, remittance, refs in rows:
+        text = " ".join([remittance or "", *(refs or [])])
+        found = cache.get(text)
+        if found is None:
+            found = [(r.kind, r.key, r.text) for r in extract_references(text)]
+            cache[text] = found
+        for kind, key, token in found:
+            pids.append(pid)
+            kinds.append(kind)
+            keys.append(key)
+            texts.append(token)
+    tokens = pa.table({"payment_id": pids, "kind": kinds, "key": keys, "text": texts})
+    store.con.register("ref_tokens", tokens)
+    try:
+        joined = store.fetchall(
+            "SELECT t.payment_id, i.invoice_number, t.kind, t.text, NULL::DECIMAL(18,4) AS paid"
+            " FROM ref_tokens t JOIN invoices i ON i.ref_key = t.key"
+            " WHERE t.kind IN ('invoice', 'bare')"
+            " UNION ALL"
+            " SELECT t.payment_id, i.invoice_number, 'po', t.text, NULL"
+            " FROM ref_tokens t JOIN invoices i"
+            "   ON t.kind = 'po' AND i.po_number <> ''"
+            "  AND regexp_replace(upper(i.po_number), '[^0-9A-Z]', '', 'g') = t.key"
+            " UNION ALL"
+            " SELECT l.payment_id, i.invoice_number, 'structured',"
+            "  l.qualifier || ' ' || l.reference, l.paid"
+            " FROM remittance_lines l JOIN invoices i"
+            "   ON i.ref_key = regexp_replace(upper(l.reference), '[^0-9]', '', 'g')"
+            "   OR i.invoice_number = l.reference"
+            " WHERE l.payment_id IN (SELECT payment_id FROM payments WHERE matched_at IS NULL)"
+        )
+    finally:
+        store.con.unregister("ref_tokens")
+    hits: dict[str, list[ReferenceHit]] = defaultdict(list)
+    order = {"structured": 0, "invoice": 1, "po": 2, "bare": 3}
+    for pid, invoice, kind, text, paid in sorted(joined, key=lambda r: (r[0], order[r[2]], r[1])):
+        if all(h.invoice_number != invoice for h in hits[pid]):
+            hits[pid].append(ReferenceHit(invoice, kind, text, paid))
+    return hits
+
+
+def _customer_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, list[CustomerHit]]:
+    hits: dict[str, list[CustomerHit]] = defaultdict(list)
+    name_keys = {name: name_key(name) for name in {r[4] for r in rows if r[4]}}
+    by_key: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, str] = {}
+    for customer_id, key, name in store.fetchall(
+        "SELECT customer_id, name_key, name FROM customers"
+    ):
+        by_key[key].add(customer_id)
+        names[customer_id] = name
+    truncated = TruncatedNameIndex(names)
+    aliases: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for kind, value, customer_id in store.fetchall(
+        "SELECT kind, value, customer_id FROM customer_aliases"
+    ):
+        aliases[(kind, value)].add(customer_id)
+    customer_ids = {c.upper(): c for cs in by_key.values() for c in cs}
+    truncated_cache: dict[str, str | None] = {}
+    for pid, _amt, _cur, _date, name, account, remittance, refs in rows:
+        if account:
+            for c in sorted(aliases.get(("account", account), ())):
+                hits[pid].append(CustomerHit(c, "account", Decimal("0.99"), account))
+        tokens = {
+            t.strip(".,;:()#") for t in " ".join([remittance or "", *(refs or [])]).upper().split()
+        }
+        for token in sorted(tokens & customer_ids.keys()):
+            hits[pid].append(
+                CustomerHit(customer_ids[token], "customer_id", Decimal("0.95"), token)
+            )
+        key = name_keys.get(name, "")
+        if key:
+            exact = by_key.get(key, set())
+            if len(exact) == 1:
+                hits[pid].append(CustomerHit(next(iter(exact)), "exact_name", Decimal("0.9"), name))
+            elif len(exact) > 1:
+                for c in sorted(exact):
+                    hits[pid].append(CustomerHit(c, "exact_name", Decimal("0.5"), name))
+            for c in sorted(aliases.get(("name", key), ())):
+                hits[pid].append(CustomerHit(c, "alias", Decimal("0.85"), name))
+            if not exact and name not in truncated_cache:
+                truncated_cache[name] = truncated.lookup(name)
+            match = truncated_cache.get(name) if not exact else None
+            if match is not None:
+                hits[pid].append(CustomerHit(match, "truncated_name", Decimal("0.85"), name))
+    return hits
+
+
+def _load_book(
+    store: Store,
+    refs: dict[str, list[ReferenceHit]],
+    customers: dict[str, list[CustomerHit]],
+    amounts: set[tuple[Decimal, str]],
+) -> Book:
+    wanted_invoices = sorted({h.invoice_number for hs in refs.values() for h in hs})
+    wanted_customers = sorted({h.customer_id for hs in customers.values() for h in hs})
+    store.con.register("want_inv", pa.table({"n": pa.array(wanted_invoices, pa.string())}))
+    store.con.register("want_cust", pa.table({"c": pa.array(wanted_customers, pa.string())}))
+    store.con.register(
+        "want_amt",
+        pa.table(
+            {
+                "a": pa.array([a for a, _ in amounts], DEC),
+                "cur": pa.array([c for _, c in amounts], pa.string()),
+            }
+        ),
+    )
+    try:
+        rows = store.fetchall(
+            "SELECT invoice_number, customer_id, currency, amount, open_amount, invoice_date,"
+            " due_date, terms, po_number FROM invoices"
+            " WHERE invoice_number IN (SELECT n FROM want_inv)"
+            "  OR (open_amount > 0 AND customer_id IN (SELECT c FROM want_cust))"
+            "  OR (open_amount > 0 AND (open_amount, currency) IN (SELECT a, cur FROM want_amt))"
+        )
+    finally:
+        for name in ("want_inv", "want_cust", "want_amt"):
+            store.con.unregister(name)
+    book = Book()
+    for number, customer, currency, amount, open_amount, *rest in rows:
+        book.add(
+            OpenInvoice(
+                number,
+                customer,
+                currency,
+                quantize(amount, currency),
+                quantize(open_amount, currency),
+                *rest,
+            )  # fmt: skip
+        )
+    return book
+
+
+# --- stage 6: write ----------------------------------------------------------------------
+
+
+def _write_decisions(
+    store: Store, decisions: Sequence[Decision], currency_of: dict[str, str], run_id: str
+) -> None:
+    now = utcnow()
+    apps: dict[str, list[Any]] = defaultdict(list)
+    excs: dict[str, list[Any]] = defaultdict(list)
+    for d in decisions:
+        currency = currency_of[d.payment_id]
+        for n, a in enumerate(d.allocations):
+            apps["application_id"].append(
+                "app_" + stable_key(d.payment_id, n, a.invoice_number, a.kind)[:20]
+            )
+            apps["payment_id"].append(d.payment_id)
+            apps["invoice_number"].append(a.invoice_number)
+            apps["customer_id"].append(a.customer_id)
+            apps["amount"].append(a.amount)
+            apps["currency"].append(currency)
+            apps["kind"].append(a.kind)
+            apps["rule"].append(a.rule)
+            apps["confidence"].append(a.confidence)
+            apps["evidence"].append(json.dumps(a.evidence, default=str))
+        for e in d.exceptions:
+            excs["exception_id"].append(
+                "exc_" + stable_key(d.payment_id, e.type, e.invoice_number)[:20]
+            )
+            excs["payment_id"].append(d.payment_id)
+            excs["invoice_number"].append(e.invoice_number)
+            excs["customer_id"].append(e.customer_id or d.customer_id)
+            excs["type"].append(e.type)
+            excs["amount"].append(e.amount)
+            excs["currency"].append(currency)
+            excs["reason_code"].append(e.reason_code)
+            excs["detail"].append(e.detail)
+            excs["suggestions"].append(json.dumps([s.as_json() for s in e.suggestions]))
+    app_table = pa.table(
+        {
+            "application_id": pa.array(apps["application_id"], pa.string()),
+            "payment_id": pa.array(apps["payment_id"], pa.string()),
+            "invoice_number": pa.array(apps["invoice_number"], pa.string()),
+            "customer_id": pa.array(apps["customer_id"], pa.string()),
+            "amount": pa.array(apps["amount"], DEC),
+            "currency": pa.array(apps["currency"], pa.string()),
+            "kind": pa.array(apps["kind"], pa.string()),
+            "rule": pa.array(apps["rule"], pa.string()),
+            "confidence": pa.array(apps["confidence"], pa.decimal128(5, 4)),
+            "evidence": pa.array(apps["evidence"], pa.string()),
+        }
+    )
+    exc_table = pa.table(
+        {
+            "exception_id": pa.array(excs["exception_id"], pa.string()),
+            "payment_id": pa.array(excs["payment_id"], pa.string()),
+            "invoice_number": pa.array(excs["invoice_number"], pa.string()),
+            "customer_id": pa.array(excs["customer_id"], pa.string()),
+            "type": pa.array(excs["type"], pa.string()),
+            "amount": pa.array(excs["amount"], DEC),
+            "currency": pa.array(excs["currency"], pa.string()),
+            "reason_code": pa.array(excs["reason_code"], pa.string()),
+            "detail": pa.array(excs["detail"], pa.string()),
+            "suggestions": pa.array(excs["suggestions"], pa.string()),
+        }
+    )
+    status_table = pa.table(
+        {
+            "payment_id": pa.array([d.payment_id for d in decisions], pa.string()),
+            "status": pa.array([d.status for d in decisions], pa.string()),
+            "customer_id": pa.array([d.customer_id for d in decisions], pa.string()),
+        }
+    )
+    con = store.con
+    con.register("new_apps", app_table)
+    con.register("new_excs", exc_table)
+    con.register("new_status", status_table)
+    try:
+        store.execute(
+            "INSERT INTO applications BY NAME SELECT *, 'auto' AS method,"
+            " 'active' AS status, ?::TIMESTAMPTZ AS created_at,"
+            " 'system:matcher' AS created_by, ? AS run_id FROM new_apps",
+            [now, run_id],
+        )
+        store.execute(
+            "INSERT INTO exceptions BY NAME SELECT *, 'open' AS status,"
+            " ?::TIMESTAMPTZ AS opened_at, ? AS run_id FROM new_excs",
+            [now, run_id],
+        )
+        store.execute(
+            "UPDATE invoices SET open_amount = invoices.open_amount - d.total, updated_at = ?"
+            " FROM (SELECT invoice_number, sum(amount) AS total FROM new_apps"
+            "       WHERE invoice_number IS NOT NULL GROUP BY invoice_number) d"
+            " WHERE invoices.invoice_number = d.invoice_number",
+            [now],
+        )
+        store.execute(
+            "UPDATE payments SET status = s.status, customer_id = s.customer_id,"
+            " matched_at = ?, match_run_id = ? FROM new_status s"
+            " WHERE payments.payment_id = s.payment_id",
+            [now, run_id],
+        )
+        store.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+            " SELECT ?, 'rule:' || rule, 'apply', 'application', application_id,"
+            "  json_object('payment', payment_id, 'invoice', invoice_number,"
+            "              'amount', amount::VARCHAR, 'kind', kind)"
+            " FROM new_apps",
+            [now],
+        )
+        store.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+            " SELECT ?, 'system:matcher', 'raise', 'exception', exception_id,"
+            "  json_object('payment', payment_id, 'type', type, 'amount', amount::VARCHAR)"
+            " FROM new_excs",
+            [now],
+        )
+    finally:
+        for name in ("new_apps", "new_excs", "new_status"):
+            con.unregister(name)
+
+
+# --- the run -----------------------------------------------------------------------------
+
+
+def run_match(
+    store: Store,
+    config: Config,
+    *,
+    dry_run: bool = False,
+    actor: str = "system:matcher",
+    rules: Sequence[Rule] | None = None,
+) -> MatchSummary:
+    """Match every payment not yet decided; safe to re-run (a second run changes nothing)."""
+    rules = tuple(rules) if rules is not None else load_rules(config.matching.rules)
+    run_id = "run_" + stable_key("match", utcnow().isoformat())[:16]
+    summary = MatchSummary(run_id, dry_run=dry_run)
+    settings = settings_for(config)
+    store.execute("BEGIN TRANSACTION")
+    try:
+        _process_events(store, run_id, actor, summary)
+        _mark_returned_originals(store, run_id)
+        ignored = store.execute(
+            "UPDATE payments SET status = 'ignored', matched_at = ?, match_run_id = ?"
+            " WHERE matched_at IS NULL AND NOT (kind = 'payment' AND amount > 0)"
+            " AND kind NOT IN ('return', 'chargeback', 'refund', 'settlement')",
+            [utcnow(), run_id],
+        ).fetchone()
+        summary.ignored = int(ignored[0]) if ignored else 0
+        rows = _load_payments(store)
+        refs = _reference_hits(store, rows)
+        customers = _customer_hits(store, rows)
+        amounts = {(r[1], r[2]) for r in rows if not customers.get(r[0])}
+        book = _load_book(store, refs, customers, amounts)
+        decisions = []
+        currency_of = {}
+        for pid, stored_amount, currency, value_date, name, _acct, _rem, _refs in rows:
+            amount = quantize(stored_amount, currency)
+            payment = PaymentToMatch(
+                pid,
+                amount,
+                currency,
+                value_date,
+                name or "",
+                tuple(customers.get(pid, ())),
+                tuple(refs.get(pid, ())),
+            )
+            if not payment.customers:
+                implied = customer_hits_by_reference(payment, book)
+                if implied:
+                    payment = PaymentToMatch(
+                        pid, amount, currency, value_date, name or "", implied, payment.references
+                    )
+            decision = decide(payment, book, rules, settings)
+            decisions.append(decision)
+            currency_of[pid] = currency
+            summary.payments += 1
+            setattr(summary, decision.status, getattr(summary, decision.status) + 1)
+            for e in decision.exceptions:
+                summary.exceptions[e.type] = summary.exceptions.get(e.type, 0) + 1
+            applied = sum(
+                (a.amount for a in decision.allocations if a.kind == "payment"), Decimal(0)
+            )
+            if applied:
+                summary.amount_applied[currency] = (
+                    summary.amount_applied.get(currency, Decimal(0)) + applied
+                )
+        _write_decisions(store, decisions, currency_of, run_id)
+        store.execute(
+            "INSERT INTO runs VALUES (?, 'match', ?, ?, ?, ?)",
+            [run_id, utcnow(), utcnow(), actor, json.dumps(summary.as_json())],
+        )
+    except BaseException:
+        store.execute("ROLLBACK")
+        raise
+    store.execute("ROLLBACK" if dry_run else "COMMIT")
+    return summary

@@ -1,0 +1,63 @@
+-- The public, read-only SQL views (DESIGN §5). Column names and vocabularies are a
+-- contract: BI tools and scripts rely on them. More columns may be added, never renamed.
+-- Recreated on every open, so a view change needs no migration.
+
+CREATE OR REPLACE VIEW v_payments AS
+SELECT payment_id, source, source_ref, kind, amount, currency, value_date, payer_name,
+       remittance, status,
+       payer_account, refs AS "references", related_ref, reason_code, account, type_code,
+       customer_id, file_id, location, ingested_at, matched_at
+FROM payments;
+
+CREATE OR REPLACE VIEW v_applications AS
+SELECT a.application_id, a.payment_id, a.invoice_number, a.customer_id, a.amount, a.kind,
+       a.method, a.rule, a.confidence, a.status, a.created_at, a.created_by,
+       a.currency, a.evidence, a.reverses, a.reversed_by, a.run_id
+FROM applications a;
+
+CREATE OR REPLACE VIEW v_exceptions AS
+SELECT exception_id, payment_id, invoice_number, type, status, amount, reason_code,
+       assignee, opened_at, resolved_at, suggestions,
+       currency, customer_id, detail, notes, resolution, version
+FROM exceptions;
+
+CREATE OR REPLACE VIEW v_invoices AS
+SELECT i.invoice_number, i.customer_id, c.name AS customer_name, i.currency, i.amount,
+       i.open_amount, i.invoice_date, i.due_date,
+       CASE WHEN i.open_amount = 0 THEN 'paid'
+            WHEN i.open_amount < i.amount THEN 'partially_paid'
+            ELSE 'open' END AS status,
+       CASE WHEN i.open_amount > 0 AND current_date > i.due_date
+            THEN date_diff('day', i.due_date, current_date) ELSE 0 END AS days_past_due,
+       i.po_number, i.terms, i.settled_outside
+FROM invoices i LEFT JOIN customers c USING (customer_id);
+
+CREATE OR REPLACE VIEW v_journal_lines AS
+SELECT e.entry_id, e.entry_date, l.account, l.debit, l.credit, l.currency, l.memo,
+       e.payment_id, l.invoice_number, e.export_batch, l.line_no
+FROM journal_entries e JOIN journal_lines l USING (entry_id);
+
+CREATE OR REPLACE VIEW v_daily_totals AS
+WITH app AS (
+    SELECT payment_id,
+           sum(amount) FILTER (WHERE kind = 'payment') AS applied,
+           sum(amount) FILTER (WHERE kind = 'unapplied') AS unapplied
+    FROM applications WHERE status = 'active' GROUP BY payment_id
+), exc AS (
+    SELECT DISTINCT payment_id FROM exceptions
+    WHERE status IN ('open', 'in_review') AND payment_id IS NOT NULL
+)
+SELECT p.value_date AS day, p.source, p.currency,
+       coalesce(sum(p.amount) FILTER (WHERE p.kind = 'payment' AND p.amount > 0), 0) AS received,
+       coalesce(sum(app.applied), 0) AS applied,
+       coalesce(sum(app.unapplied), 0) AS unapplied,
+       coalesce(sum(abs(p.amount) - coalesce(app.applied, 0) - coalesce(app.unapplied, 0))
+                FILTER (WHERE exc.payment_id IS NOT NULL AND p.kind = 'payment'), 0) AS in_exception,
+       coalesce(sum(-p.amount) FILTER (WHERE p.kind = 'fee'), 0) AS fees,
+       coalesce(sum(abs(p.amount)) FILTER (WHERE p.kind = 'return'), 0) AS returns,
+       coalesce(sum(abs(p.amount)) FILTER (WHERE p.kind = 'chargeback'), 0) AS chargebacks,
+       coalesce(sum(p.amount) FILTER (WHERE p.kind = 'settlement'), 0) AS settlements
+FROM payments p
+LEFT JOIN app USING (payment_id)
+LEFT JOIN exc USING (payment_id)
+GROUP BY ALL;

@@ -1,0 +1,57 @@
+"""Shared test helpers: run the real CLI in-process against a temp database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cashapp.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+CONFORMANCE = REPO.parent / "shared" / "conformance"
+
+
+@dataclass(frozen=True)
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "book.duckdb"
+
+
+@pytest.fixture
+def cli(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """``cli("ingest", path)`` runs ``cashapp --db <temp> ingest path`` and captures it."""
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def run(*args: str | Path, config: Path | None = None) -> CliResult:
+        argv = ["--db", str(db)]
+        if config is not None:
+            argv += ["--config", str(config)]
+        argv += [str(a) for a in args]
+        capsys.readouterr()
+        try:
+            main(argv)
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
+
+
+def require_conformance() -> Path:
+    if not CONFORMANCE.is_dir():
+        pytest.skip(f"conformance corpus not found at {CONFORMANCE} (it sits beside the repo in CI)")
+    return CONFORMANCE
