@@ -37,16 +37,61 @@ OUR_ACH_COMPANY_ID = "1987654321"
 OUR_ROUTING = "021000021"
 
 _FIRST = [
-    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",
-    "Soylent", "Hooli", "Vandelay", "Pied Piper", "Dunder", "Gringotts", "Oscorp", "Nakatomi",
-    "Monarch", "Sterling", "Prestige", "Bluth", "Kramerica", "Massive", "Virtucon", "Aperture",
-    "Black Mesa", "Gekko", "Duff", "Krusty", "Paper Street", "Los Pollos", "Bubba Gump",
-    "Ollivanders", "Spacely", "Cogswell", "Zorg", "Ghostbusters", "Genco", "Sirius", "Planet",
-]  # fmt: skip
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Hooli",
+    "Vandelay",
+    "Pied Piper",
+    "Dunder",
+    "Gringotts",
+    "Oscorp",
+    "Nakatomi",
+    "Monarch",
+    "Sterling",
+    "Prestige",
+    "Bluth",
+    "Kramerica",
+    "Massive",
+    "Virtucon",
+    "Aperture",
+    "Black Mesa",
+    "Gekko",
+    "Duff",
+    "Krusty",
+    "Paper Street",
+    "Los Pollos",
+    "Bubba Gump",
+    "Ollivanders",
+    "Spacely",
+    "Cogswell",
+    "Zorg",
+    "Ghostbusters",
+    "Genco",
+    "Sirius",
+    "Planet",
+]
 _TRADE = [
-    "Industries", "Logistics", "Foods", "Tooling", "Medical", "Supply", "Construction",
-    "Analytics", "Energy", "Textiles", "Robotics", "Packaging",
-]  # fmt: skip
+    "Industries",
+    "Logistics",
+    "Foods",
+    "Tooling",
+    "Medical",
+    "Supply",
+    "Construction",
+    "Analytics",
+    "Energy",
+    "Textiles",
+    "Robotics",
+    "Packaging",
+]
 _SUFFIX = ["Inc", "LLC", "Corp", "Co", "Ltd", "Holdings", "Inc.", "L.L.C."]
 
 
@@ -101,9 +146,9 @@ def _money(rng: random.Random, low: int, high: int) -> Decimal:
 
 def build_book(seed: int) -> _Book:
     """Customers and invoices; every fourth customer has 2/10 NET30 terms."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a reproducible sample book, not a secret
     book = _Book(rng)
-    names = set()
+    names: set[str] = set()
     for n in range(40):
         while True:
             name = f"{rng.choice(_FIRST)} {rng.choice(_TRADE)} {rng.choice(_SUFFIX)}"
@@ -127,7 +172,7 @@ def build_book(seed: int) -> _Book:
                     amount,
                     customer.terms,
                     f"PO-{rng.randint(40000, 49999)}",
-                )  # fmt: skip
+                )
             )
     return book
 
@@ -145,15 +190,33 @@ def write_master_files(book: _Book, folder: Path) -> tuple[Path, Path]:
     with invoices.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(
-            ["invoice_number", "customer_id", "invoice_date", "due_date", "amount",
-             "open_amount", "currency", "po_number", "terms"]
-        )  # fmt: skip
+            [
+                "invoice_number",
+                "customer_id",
+                "invoice_date",
+                "due_date",
+                "amount",
+                "open_amount",
+                "currency",
+                "po_number",
+                "terms",
+            ]
+        )
         for i in book.invoices:
             due = i.invoice_date + timedelta(days=30)
             w.writerow(
-                [i.number, i.customer.customer_id, i.invoice_date.isoformat(), due.isoformat(),
-                 str(i.amount), str(i.open_amount), "USD", i.po_number, i.terms]
-            )  # fmt: skip
+                [
+                    i.number,
+                    i.customer.customer_id,
+                    i.invoice_date.isoformat(),
+                    due.isoformat(),
+                    str(i.amount),
+                    str(i.open_amount),
+                    "USD",
+                    i.po_number,
+                    i.terms,
+                ]
+            )
     return customers, invoices
 
 
@@ -176,7 +239,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
                 f"FW{next(ref)}",
                 "",
                 f"ORG={payer.upper()} OBI={obi} BNF=OUR COMPANY",
-            )  # fmt: skip
+            )
         )
 
     def ach_credit(amount: Decimal, payer: str, memo: str) -> None:
@@ -188,7 +251,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
                 "",
                 f"ORIG CO NAME:{_bank_name(payer, 16)} ORIG ID:{rng.randint(10**8, 10**9)}"
                 f" DESC DATE:{BUSINESS_DAY:%y%m%d} ENTRY DESCR:PAYMENT {memo}".rstrip(),
-            )  # fmt: skip
+            )
         )
 
     # 1. exact single-invoice wires, reference written many ways
@@ -232,9 +295,13 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
     wire(Decimal("1234.56"), "NORTHWIND TRADERS", "CONSULTING RETAINER")
     twin = book.take()
     clone = DemoInvoice(
-        f"INV-{int(twin.number.split('-')[1]) + 500000}", twin.customer,
-        twin.invoice_date, twin.amount, twin.open_amount, twin.terms,
-    )  # fmt: skip
+        f"INV-{int(twin.number.split('-')[1]) + 500000}",
+        twin.customer,
+        twin.invoice_date,
+        twin.amount,
+        twin.open_amount,
+        twin.terms,
+    )
     book.invoices.append(clone)
     book.used.add(clone.number)
     ach_credit(twin.open_amount, twin.customer.name, "")
@@ -253,7 +320,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
             file_id="1",
             created=created,
             as_of=BUSINESS_DAY,
-        )  # fmt: skip
+        )
     )
 
     # NACHA receipt: CCD+ and CTX credits from customers, our own debit collections.
@@ -279,7 +346,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
                         addenda=(f"RMR*IV*{inv.number}*PI*{inv.open_amount}\\",),
                     ),
                 ),
-            )  # fmt: skip
+            )
         )
     first = book.take()
     group = [first, *[i for i in book.of_customer(first.customer) if i.open_amount > 0][:2]]
@@ -305,7 +372,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
                     addenda=ctx_820_addenda(first.customer.name, lines),
                 ),
             ),
-        )  # fmt: skip
+        )
     )
     collections = []
     for seq in range(1, 5):
@@ -319,7 +386,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
                 inv.number,
                 _bank_name(inv.customer.name, 22),
                 trace_sequence=seq,
-            )  # fmt: skip
+            )
         )
     batches.append(
         AchBatch(
@@ -330,7 +397,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
             BUSINESS_DAY,
             OUR_ROUTING[:8],
             tuple(collections),
-        )  # fmt: skip
+        )
     )
     nacha = folder / "ach-receipts.ach"
     nacha.write_bytes(
@@ -339,18 +406,32 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
             immediate_destination=OUR_ROUTING,
             immediate_origin="0910000019",
             created=created,
-        )  # fmt: skip
+        )
     )
 
     # The bank returns the first collection: R01 insufficient funds.
     returned = collections[0]
     original_trace = f"{OUR_ROUTING[:8]}{1:07d}"  # the collection's trace: ODFI + sequence
     returns = AchBatch(
-        "OUR COMPANY", OUR_ACH_COMPANY_ID, "CCD", "AR DEBIT", BUSINESS_DAY + timedelta(days=2),
+        "OUR COMPANY",
+        OUR_ACH_COMPANY_ID,
+        "CCD",
+        "AR DEBIT",
+        BUSINESS_DAY + timedelta(days=2),
         "09100001",
-        (AchEntry("26", "091000019", returned.account, returned.amount, returned.individual_id,
-                  returned.name, return_reason="R01", original_trace=original_trace),),
-    )  # fmt: skip
+        (
+            AchEntry(
+                "26",
+                "091000019",
+                returned.account,
+                returned.amount,
+                returned.individual_id,
+                returned.name,
+                return_reason="R01",
+                original_trace=original_trace,
+            ),
+        ),
+    )
     ret = folder / "ach-returns.ach"
     ret.write_bytes(
         write_nacha(
@@ -359,7 +440,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
             immediate_origin="0910000019",
             created=created + timedelta(days=2),
             file_id_modifier="B",
-        )  # fmt: skip
+        )
     )
     return [bai2, nacha, ret]
 

@@ -368,7 +368,7 @@ def _load_book(
                 quantize(amount, currency),
                 quantize(open_amount, currency),
                 *rest,
-            )  # fmt: skip
+            )
         )
     return book
 
