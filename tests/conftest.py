@@ -53,5 +53,7 @@ def cli(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monkey
 
 def require_conformance() -> Path:
     if not CONFORMANCE.is_dir():
-        pytest.skip(f"conformance corpus not found at {CONFORMANCE} (it sits beside the repo in CI)")
+        pytest.skip(
+            f"conformance corpus not found at {CONFORMANCE} (it sits beside the repo in CI)"
+        )
     return CONFORMANCE

@@ -28,8 +28,16 @@ VIEW_COLUMNS = {
 def _snapshot(db: Path) -> dict[str, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        tables = ["source_files", "payments", "remittance_lines", "applications", "exceptions",
-                  "invoices", "customers", "account_balances"]
+        tables = [
+            "source_files",
+            "payments",
+            "remittance_lines",
+            "applications",
+            "exceptions",
+            "invoices",
+            "customers",
+            "account_balances",
+        ]
         return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}  # type: ignore[index]
     finally:
         con.close()
@@ -67,8 +75,12 @@ def test_all_six_views_exist_with_the_documented_columns(cli: CliRunner) -> None
 
 def test_query_refuses_writes_and_file_access(cli: CliRunner, db: Path) -> None:
     cli("init")
-    for sql in ("delete from payments", "create table x(a int)", "copy payments to '/tmp/x.csv'",
-                "select 1; select 2"):
+    for sql in (
+        "delete from payments",
+        "create table x(a int)",
+        "copy payments to '/tmp/x.csv'",
+        "select 1; select 2",
+    ):
         result = cli("query", sql)
         assert result.code == 2, sql
         assert "error" in result.stderr
@@ -84,15 +96,26 @@ def test_demo_is_idempotent(cli: CliRunner, tmp_path: Path, db: Path) -> None:
 
 def _statement(amount: str = "100.00") -> bytes:
     account = Bai2Account(
-        "987654321", "USD",
-        (Bai2Transaction("195", Decimal(amount), "FW1", "", "ORG=ACME CORP OBI=INV-1001"),
-         Bai2Transaction("165", Decimal("250.00"), "AC2", "", "ORIG CO NAME:GLOBEX")),
+        "987654321",
+        "USD",
+        (
+            Bai2Transaction("195", Decimal(amount), "FW1", "", "ORG=ACME CORP OBI=INV-1001"),
+            Bai2Transaction("165", Decimal("250.00"), "AC2", "", "ORIG CO NAME:GLOBEX"),
+        ),
     )
-    return write_bai2([account], sender="021000021", receiver="OURCO", file_id="7",
-                      created=datetime(2026, 11, 20, 6, 0, tzinfo=UTC), as_of=date(2026, 11, 20))
+    return write_bai2(
+        [account],
+        sender="021000021",
+        receiver="OURCO",
+        file_id="7",
+        created=datetime(2026, 11, 20, 6, 0, tzinfo=UTC),
+        as_of=date(2026, 11, 20),
+    )
 
 
-def test_ingesting_the_same_file_twice_adds_nothing(cli: CliRunner, db: Path, tmp_path: Path) -> None:
+def test_ingesting_the_same_file_twice_adds_nothing(
+    cli: CliRunner, db: Path, tmp_path: Path
+) -> None:
     path = tmp_path / "day.bai2"
     path.write_bytes(_statement())
     first = cli("ingest", path)
@@ -105,6 +128,7 @@ def test_ingesting_the_same_file_twice_adds_nothing(cli: CliRunner, db: Path, tm
     assert _snapshot(db) == counts
     # the same records inside a different file (gzip'd copy with another name) add nothing
     import gzip
+
     other = tmp_path / "copy.bai2.gz"
     other.write_bytes(gzip.compress(_statement()))
     assert cli("ingest", other).code == 0
@@ -124,10 +148,21 @@ def test_bad_files_are_refused_whole_and_leave_the_database_unchanged(
     tampered.write_bytes(_statement().replace(b"16,195,10000,", b"16,195,10001,"))
     truncated = tmp_path / "truncated.ach"
     from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
+
     ach = write_nacha(
-        [AchBatch("ACME CORP", "1234567890", "CCD", "PAYMENT", date(2026, 11, 20), "09100001",
-                  (AchEntry("22", "021000021", "12345", Decimal("10.00"), "X", "US"),))],
-        immediate_destination="021000021", immediate_origin="0910000019",
+        [
+            AchBatch(
+                "ACME CORP",
+                "1234567890",
+                "CCD",
+                "PAYMENT",
+                date(2026, 11, 20),
+                "09100001",
+                (AchEntry("22", "021000021", "12345", Decimal("10.00"), "X", "US"),),
+            )
+        ],
+        immediate_destination="021000021",
+        immediate_origin="0910000019",
         created=datetime(2026, 11, 20, 6, 0, tzinfo=UTC),
     )
     truncated.write_bytes(ach[: ach.index(b"\n8") + 1])  # cut before the batch control

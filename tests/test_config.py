@@ -32,7 +32,10 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
     ("toml", "message"),
     [
         ("[matching]\nwrite_of_tolerance = '5'\n", "matching.write_of_tolerance: unknown key"),
-        ("[approval]\nwrite_off_limit = 50.5\n", "approval.write_off_limit: write amounts as strings"),
+        (
+            "[approval]\nwrite_off_limit = 50.5\n",
+            "approval.write_off_limit: write amounts as strings",
+        ),
         ("[matching]\nfuzzy_threshold = 150\n", "matching.fuzzy_threshold: 150 is outside"),
         ("[schedule]\ncron = 'daily'\n", "schedule.cron"),
         ("[company]\ndefault_currency = 'dollars'\n", "company.default_currency"),

@@ -33,7 +33,9 @@ def _payment_count(db: Path) -> int:
 
 
 @pytest.mark.parametrize(("name", "expect"), _rows() or [("-", "skip")], ids=lambda v: str(v))
-def test_conformance_file_behaves_as_expected(cli: CliRunner, db: Path, name: str, expect: str) -> None:
+def test_conformance_file_behaves_as_expected(
+    cli: CliRunner, db: Path, name: str, expect: str
+) -> None:
     root = require_conformance()
     path = root / name
     assert cli("init").code == 0

@@ -69,7 +69,9 @@ def test_one_bad_amount_refuses_the_whole_file_naming_the_line(
 
 def test_every_bad_line_is_named(cli: CliRunner, tmp_path: Path) -> None:
     cli("import", "customers", _write(tmp_path, "c.csv", CUSTOMERS))
-    bad = INVOICES.replace("C2,2026-10-01", "C9,2026-10-01").replace("2026-11-01,2026-12-01", "2026-13-01,2026-12-01")
+    bad = INVOICES.replace("C2,2026-10-01", "C9,2026-10-01").replace(
+        "2026-11-01,2026-12-01", "2026-13-01,2026-12-01"
+    )
     result = cli("import", "invoices", _write(tmp_path, "bad.csv", bad))
     assert result.code == 2
     assert "line 2: bad date" in result.stderr
@@ -77,7 +79,11 @@ def test_every_bad_line_is_named(cli: CliRunner, tmp_path: Path) -> None:
 
 
 def test_column_mapping_from_config(cli: CliRunner, tmp_path: Path) -> None:
-    config = _write(tmp_path, "c.toml", '[import.customers.columns]\ncustomer_id = "Customer No"\nname = "Customer Name"\n')
+    config = _write(
+        tmp_path,
+        "c.toml",
+        '[import.customers.columns]\ncustomer_id = "Customer No"\nname = "Customer Name"\n',
+    )
     text = "Customer No,Customer Name,currency\nK1,Initech Inc,USD\n"
     result = cli("import", "customers", _write(tmp_path, "k.csv", text), config=config)
     assert result.code == 0, result.stderr

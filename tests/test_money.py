@@ -69,7 +69,9 @@ def test_minor_units_follow_the_currency() -> None:
 
 
 def test_money_arithmetic_stays_within_one_currency() -> None:
-    assert Money(Decimal("1.10"), "usd") + Money(Decimal("2.20"), "USD") == Money(Decimal("3.30"), "USD")
+    assert Money(Decimal("1.10"), "usd") + Money(Decimal("2.20"), "USD") == Money(
+        Decimal("3.30"), "USD"
+    )
     with pytest.raises(MoneyError, match="cannot combine"):
         Money(Decimal(1), "USD") + Money(Decimal(1), "EUR")
 
@@ -83,7 +85,7 @@ def test_allocation_example_from_the_docstring() -> None:
 
 
 @given(
-    total=st.integers(min_value=-10**9, max_value=10**9),
+    total=st.integers(min_value=-(10**9), max_value=10**9),
     weights=st.lists(st.integers(min_value=0, max_value=10**6), min_size=1, max_size=20).filter(
         lambda ws: sum(ws) > 0
     ),

@@ -1,0 +1,373 @@
+"""The matching engine, case by case, and the pipeline's invariants on random books."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cashapp.config import Config
+from cashapp.ingest import _write
+from cashapp.matching.engine import Book, EngineSettings, decide
+from cashapp.matching.model import CustomerHit, OpenInvoice, PaymentToMatch, ReferenceHit
+from cashapp.matching.names import TruncatedNameIndex, name_key
+from cashapp.matching.pipeline import run_match
+from cashapp.matching.references import extract_references
+from cashapp.matching.rules import RulesError, load_rules, parse_rules
+from cashapp.store import Store, open_store, utcnow
+from connectors.base import ExtractResult, PaymentRecord, stable_key
+
+DAY = date(2026, 11, 20)
+RULES = load_rules()
+SETTINGS = EngineSettings()
+
+
+def _invoice(
+    number: str,
+    open_amount: str,
+    customer: str = "C1",
+    terms: str = "NET30",
+    age: int = 20,
+    amount: str | None = None,
+) -> OpenInvoice:
+    return OpenInvoice(
+        number,
+        customer,
+        "USD",
+        Decimal(amount or open_amount),
+        Decimal(open_amount),
+        DAY - timedelta(days=age),
+        DAY + timedelta(days=10),
+        terms,
+    )
+
+
+def _book(*invoices: OpenInvoice) -> Book:
+    book = Book()
+    for invoice in invoices:
+        book.add(invoice)
+    return book
+
+
+def _payment(
+    amount: str, refs: tuple[str, ...] = (), customer: str | None = None
+) -> PaymentToMatch:
+    hits = tuple(ReferenceHit(r, "invoice", r) for r in refs)
+    who = (CustomerHit(customer, "exact_name", Decimal("0.9")),) if customer else ()
+    return PaymentToMatch("pay_1", Decimal(amount), "USD", DAY, "ACME", who, hits)
+
+
+# --- references --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INV-104523",
+        "INV104523",
+        "INV 104523",
+        "inv-104523",
+        "#104523",
+        "Invoice 104523",
+        "Inv. No. 104523",
+        "PAYMENT FOR 104523",
+    ],
+)
+def test_invoice_reference_shapes_all_reduce_to_the_same_key(text: str) -> None:
+    assert [r.key for r in extract_references(text)] == ["104523"]
+
+
+def test_po_numbers_dates_and_amounts_are_not_invoice_references() -> None:
+    found = extract_references("PO 55661 PAID 1,234.56 ON 11/23/2026 2026-11-23 REF 12")
+    assert [(r.kind, r.key) for r in found] == [("po", "55661")]
+
+
+def test_several_references_on_one_line() -> None:
+    found = extract_references("INV 1001, 1002 & 1003")
+    assert [(r.kind, r.key) for r in found] == [
+        ("invoice", "1001"),
+        ("invoice", "1002"),
+        ("invoice", "1003"),
+    ]
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def test_name_keys_ignore_case_punctuation_and_legal_suffixes() -> None:
+    assert name_key("The Acme Holdings, Inc.") == "ACME"
+    assert name_key("ACME & SONS L.L.C.") == name_key("Acme and Sons LLC")
+
+
+def test_truncated_names_find_one_customer_and_never_a_look_alike() -> None:
+    index = TruncatedNameIndex(
+        {"C1": "Hooli Supply Corp", "C2": "Globex Logistics", "C3": "Globex Logistics South"}
+    )
+    assert index.lookup("HOOLI SUPPLY COR") == "C1"
+    assert index.lookup("GLOBEX LOGISTICS") is None  # two customers start like that
+    assert index.lookup("HOOLI") is None  # too short to trust
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def test_rules_file_errors_name_the_rule_and_key() -> None:
+    with pytest.raises(RulesError, match="rule r1: unknown key 'tolerence'"):
+        parse_rules(
+            'version = 1\n[[rules]]\nid = "r1"\nprimitive = "reference_exact"\ntolerence = "1"\n'
+        )
+    with pytest.raises(RulesError, match="unknown primitive"):
+        parse_rules('version = 1\n[[rules]]\nid = "r1"\nprimitive = "guess"\n')
+
+
+# --- engine ----------------------------------------------------------------------------------
+
+
+def test_exact_reference_applies_the_named_invoice() -> None:
+    book = _book(_invoice("INV-1", "100.00"), _invoice("INV-2", "100.00"))
+    d = decide(_payment("100.00", ("INV-1",)), book, RULES, SETTINGS)
+    assert d.status == "applied"
+    assert [(a.invoice_number, a.amount, a.rule) for a in d.allocations] == [
+        ("INV-1", Decimal("100.00"), "ref-exact")
+    ]
+    assert d.allocations[0].evidence["references"][0]["invoice"] == "INV-1"
+
+
+def test_several_named_invoices_paid_together() -> None:
+    book = _book(_invoice("INV-1", "100.00"), _invoice("INV-2", "250.00"))
+    d = decide(_payment("350.00", ("INV-1", "INV-2")), book, RULES, SETTINGS)
+    assert d.status == "applied"
+    assert sorted(a.invoice_number or "" for a in d.allocations) == ["INV-1", "INV-2"]
+
+
+def test_early_payment_discount_closes_the_invoice() -> None:
+    book = _book(_invoice("INV-1", "1000.00", terms="2/10 NET30", age=4))
+    d = decide(_payment("980.00", ("INV-1",)), book, RULES, SETTINGS)
+    assert d.status == "applied"
+    assert {(a.kind, a.amount) for a in d.allocations} == {
+        ("payment", Decimal("980.00")),
+        ("discount", Decimal("20.00")),
+    }
+    assert book.invoices["INV-1"].open_amount == 0
+
+
+def test_discount_is_not_given_outside_the_window() -> None:
+    book = _book(_invoice("INV-1", "1000.00", terms="2/10 NET30", age=15))
+    d = decide(_payment("980.00", ("INV-1",)), book, RULES, SETTINGS)
+    assert [e.type for e in d.exceptions] == ["short_payment"]
+
+
+def test_small_short_pay_is_written_off_and_large_one_queued() -> None:
+    book = _book(_invoice("INV-1", "500.00"), _invoice("INV-2", "500.00"))
+    small = decide(_payment("497.50", ("INV-1",)), book, RULES, SETTINGS)
+    assert {(a.kind, a.amount) for a in small.allocations} == {
+        ("payment", Decimal("497.50")),
+        ("writeoff", Decimal("2.50")),
+    }
+    large = decide(_payment("300.00", ("INV-2",)), book, RULES, SETTINGS)
+    assert large.status == "applied"
+    assert [(e.type, e.amount) for e in large.exceptions] == [("short_payment", Decimal("200.00"))]
+    assert book.invoices["INV-2"].open_amount == Decimal("200.00")
+
+
+def test_over_payment_leaves_the_rest_on_account() -> None:
+    book = _book(_invoice("INV-1", "500.00"))
+    d = decide(_payment("800.00", ("INV-1",)), book, RULES, SETTINGS)
+    assert {(a.kind, a.amount) for a in d.allocations} == {
+        ("payment", Decimal("500.00")),
+        ("unapplied", Decimal("300.00")),
+    }
+    assert [(e.type, e.amount) for e in d.exceptions] == [("over_payment", Decimal("300.00"))]
+
+
+def test_paying_an_already_paid_invoice_is_a_duplicate() -> None:
+    book = _book(_invoice("INV-1", "0.00", amount="500.00"))
+    d = decide(_payment("500.00", ("INV-1",)), book, RULES, SETTINGS)
+    assert d.allocations == ()
+    assert [e.type for e in d.exceptions] == ["duplicate_payment"]
+
+
+def test_known_payer_with_one_invoice_of_the_amount() -> None:
+    book = _book(_invoice("INV-1", "120.00"), _invoice("INV-2", "75.00"))
+    d = decide(_payment("75.00", customer="C1"), book, RULES, SETTINGS)
+    assert [(a.invoice_number, a.rule) for a in d.allocations] == [("INV-2", "cust-single")]
+
+
+def test_unique_combination_of_a_customers_invoices() -> None:
+    book = _book(
+        _invoice("INV-1", "120.00"), _invoice("INV-2", "75.00"), _invoice("INV-3", "33.10")
+    )
+    d = decide(_payment("153.10", customer="C1"), book, RULES, SETTINGS)
+    assert sorted(a.invoice_number or "" for a in d.allocations) == ["INV-1", "INV-3"]
+    assert d.allocations[0].rule == "cust-combination"
+
+
+def test_two_explanations_are_ambiguous_never_a_guess() -> None:
+    book = _book(_invoice("INV-1", "75.00"), _invoice("INV-2", "75.00"))
+    d = decide(_payment("75.00", customer="C1"), book, RULES, SETTINGS)
+    assert d.allocations == ()
+    assert [e.type for e in d.exceptions] == ["ambiguous"]
+    assert {s.invoices for s in d.exceptions[0].suggestions} >= {("INV-1",), ("INV-2",)}
+
+
+def test_two_combinations_are_ambiguous() -> None:
+    book = _book(
+        *(_invoice(f"INV-{n}", a) for n, a in enumerate(["10.00", "20.00", "30.00", "40.00"]))
+    )
+    d = decide(_payment("50.00", customer="C1"), book, RULES, SETTINGS)
+    assert d.allocations == ()
+    assert d.exceptions[0].type == "ambiguous"
+
+
+def test_unknown_payer_without_references_is_unidentified_with_amount_suggestions() -> None:
+    book = _book(_invoice("INV-1", "64.00", customer="C7"))
+    d = decide(_payment("64.00"), book, RULES, SETTINGS)
+    assert d.exceptions[0].type == "unidentified"
+    assert d.exceptions[0].suggestions[0].invoices == ("INV-1",)
+    assert len(d.exceptions[0].suggestions) <= 5
+
+
+def test_never_applies_across_currencies() -> None:
+    book = _book(
+        OpenInvoice("INV-1", "C1", "EUR", Decimal("100.00"), Decimal("100.00"), DAY, DAY, "")
+    )
+    d = decide(_payment("100.00", ("INV-1",)), book, RULES, SETTINGS)
+    assert d.allocations == ()
+    assert d.exceptions[0].type == "currency_mismatch"
+
+
+# --- pipeline invariants (DESIGN §7) on random books --------------------------------------
+
+
+def _seed_book(
+    store: Store, rng: random.Random, n_customers: int, n_invoices: int
+) -> list[tuple[str, str, Decimal]]:
+    now = utcnow()
+    invoices = []
+    for c in range(n_customers):
+        store.execute(
+            "INSERT INTO customers VALUES (?, ?, '', 'USD', '', ?, ?, ?)",
+            [f"C{c}", f"Customer {c} Inc", name_key(f"Customer {c} Inc"), now, now],
+        )
+    for i in range(n_invoices):
+        amount = Decimal(rng.randint(100, 50000)).scaleb(-2)
+        customer = f"C{rng.randrange(n_customers)}"
+        number = f"INV-{1000 + i}"
+        store.execute(
+            "INSERT INTO invoices VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'USD', '', ?, ?, ?)",
+            [
+                number,
+                str(1000 + i),
+                customer,
+                DAY - timedelta(days=5),
+                DAY + timedelta(days=25),
+                amount,
+                amount,
+                rng.choice(["NET30", "2/10 NET30"]),
+                now,
+                now,
+            ],
+        )
+        invoices.append((number, customer, amount))
+    return invoices
+
+
+def _random_payments(
+    rng: random.Random, invoices: list[tuple[str, str, Decimal]], n: int
+) -> list[PaymentRecord]:
+    out = []
+    for k in range(n):
+        number, customer, amount = rng.choice(invoices)
+        shape = rng.random()
+        remittance = f"INV {number.split('-')[1]}" if shape < 0.6 else ""
+        delta = rng.choice(
+            [Decimal(0), Decimal(0), Decimal("-3.00"), Decimal("-50.00"), Decimal("25.00")]
+        )
+        paid = max(amount + delta, Decimal("0.01"))
+        name = f"CUSTOMER {customer[1:]} INC" if rng.random() < 0.7 else "SOMEONE ELSE"
+        out.append(
+            PaymentRecord(
+                "bai2",
+                f"R{k}",
+                stable_key(k, number, paid),
+                "payment",
+                paid,
+                "USD",
+                DAY,
+                payer_name=name,
+                remittance=remittance,
+            )
+        )
+    return out
+
+
+def _ingest(store: Store, records: list[PaymentRecord], tag: str) -> None:
+    _write(store, stable_key(tag), tag, "bai2", ExtractResult(tuple(records)), "test")
+
+
+def _state(store: Store) -> list[tuple[object, ...]]:
+    return store.fetchall(
+        "SELECT p.payment_id, p.status, a.invoice_number, a.kind, a.amount, a.status"
+        " FROM payments p LEFT JOIN applications a USING (payment_id) ORDER BY ALL"
+    ) + store.fetchall(
+        "SELECT payment_id, type, amount, invoice_number FROM exceptions ORDER BY ALL"
+    )
+
+
+def _check_invariants(store: Store) -> None:
+    bad_payments = store.fetchall(
+        "SELECT p.payment_id FROM payments p LEFT JOIN (SELECT payment_id, sum(amount) s FROM applications"
+        "  WHERE status = 'active' AND kind IN ('payment', 'unapplied') GROUP BY ALL) a USING (payment_id)"
+        " WHERE abs(p.amount) < coalesce(a.s, 0)"
+    )
+    assert bad_payments == []
+    bad_invoices = store.fetchall(
+        "SELECT i.invoice_number FROM invoices i LEFT JOIN (SELECT invoice_number, sum(amount) s"
+        "  FROM applications WHERE status = 'active' AND invoice_number IS NOT NULL GROUP BY ALL) a"
+        "  USING (invoice_number)"
+        " WHERE i.open_amount < 0 OR i.open_amount > i.amount"
+        "  OR i.open_amount <> i.amount - i.settled_outside - coalesce(a.s, 0)"
+    )
+    assert bad_invoices == []
+    unexplained = store.fetchall(
+        "SELECT p.payment_id FROM payments p"
+        " LEFT JOIN (SELECT payment_id, sum(amount) s FROM applications WHERE status = 'active'"
+        "   AND kind IN ('payment', 'unapplied') GROUP BY ALL) a USING (payment_id)"
+        " LEFT JOIN (SELECT payment_id, sum(amount) s FROM exceptions"
+        "   WHERE type IN ('unmatched', 'unidentified', 'ambiguous', 'duplicate_payment', 'currency_mismatch')"
+        "   GROUP BY ALL) e USING (payment_id)"
+        " WHERE p.kind = 'payment' AND p.matched_at IS NOT NULL"
+        "  AND coalesce(a.s, 0) + coalesce(e.s, 0) <> abs(p.amount)"
+    )
+    assert unexplained == []
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n_payments=st.integers(1, 25))
+def test_invariants_idempotence_and_order_independence(seed: int, n_payments: int) -> None:
+    rng = random.Random(seed)
+    results = []
+    for order in ("as-is", "reversed"):
+        store = open_store(":memory:")
+        invoices = _seed_book(store, random.Random(seed), 6, 20)
+        records = _random_payments(random.Random(seed + 1), invoices, n_payments)
+        if order == "reversed":
+            records.reverse()
+            half = len(records) // 2
+            _ingest(store, records[:half], "a")
+            _ingest(store, records[half:], "b")
+        else:
+            _ingest(store, records, "a")
+        run_match(store, Config())
+        _check_invariants(store)
+        snapshot = _state(store)
+        run_match(store, Config())
+        assert _state(store) == snapshot, "a second match run changed something"
+        results.append(snapshot)
+        store.close()
+    assert results[0] == results[1], "the result depends on arrival order"
+    assert rng is not None
