@@ -159,7 +159,18 @@ _MATCHING_KEYS: dict[str, Callable[[str, object], object]] = {
     "date_window_days": _int(0, 60),
 }
 
-_SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {}
+def _validate_csv_sources(prefix: str, table: Mapping[str, object]) -> None:
+    from connectors.csv_mapped import CsvProfileError, validate_csv_profiles
+
+    try:
+        validate_csv_profiles(table, prefix)
+    except CsvProfileError as exc:
+        raise ConfigError(str(exc)) from exc
+
+
+_SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
+    "csv": _validate_csv_sources,
+}
 
 
 def register_source_validator(

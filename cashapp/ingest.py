@@ -123,8 +123,9 @@ def detect(
         except Exception:  # noqa: S112 - a faulty identify() must not stop detection
             continue
     for connector in connectors.values():
-        claims = getattr(connector, "identify_in_context", None)
-        if claims is not None and claims(head, name, context):
+        # Connectors driven by config (mapped CSV) claim a file only through a profile.
+        profile_for = getattr(connector, "profile_for", None)
+        if profile_for is not None and profile_for(head, context) is not None:
             return connector
     names = ", ".join(connectors)
     raise FileRefused(f"format not recognised (tried {names}); use --format to force one")
