@@ -1,0 +1,496 @@
+"""Any bank's CSV export, read through a declarative mapping (a ``[sources.csv.<profile>]``).
+
+Design note. Every bank exports CSV differently, so the format is described in config, not
+code, the way hledger's CSV rules files do it: which line is the header, which column is
+the date and in what format, whether amounts are one signed column or a debit/credit
+pair, which columns carry the payer and the remittance text. A profile is validated in
+full before use (unknown keys and bad values are refused with the key's dotted name), and
+a file is claimed only by a profile whose ``match_header`` fits its header line, so a
+stray CSV is never read with the wrong mapping.
+
+Connector seam: ``identify`` cannot decide without the configuration, so it returns
+False; the ingest layer calls :func:`profile_for` (head bytes + context) instead, and
+``extract`` picks the profile the same way from ``context.sources["csv"]``.
+
+Rows: every bad row refuses the whole file naming its line (a half-read bank export is
+worse than none: the day would not tie out). Blank lines are skipped; a UTF-8 BOM is
+dropped; quoting follows the csv module (RFC 4180). Money in is positive: with
+``sign = "inflow_negative"`` the amount column is negated; with debit/credit columns the
+credit is money in and the debit money out, whatever sign the bank printed. Inflows are
+``payment``, everything else ``other``. ``source_ref`` is the mapped reference column (or
+""); ``dedupe_key`` hashes the profile, account, date, amount, currency and every mapped
+text field, numbered per file with :func:`occurrence_keys` so two identical rows stay two
+payments and a re-import adds nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+from cashapp.money import MoneyError, check_currency, parse_amount
+from connectors.base import (
+    ExtractContext,
+    ExtractResult,
+    FileRefused,
+    PaymentRecord,
+    occurrence_keys,
+    register,
+    stable_key,
+)
+
+SOURCE: Final = "csv"
+SIGNS: Final = ("inflow_positive", "inflow_negative")
+
+
+class CsvProfileError(ValueError):
+    """A ``[sources.csv.<profile>]`` table that cannot be used; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True)
+class CsvProfile:
+    """How to read one bank's CSV export (one ``[sources.csv.<name>]`` table)."""
+
+    name: str
+    match_header: str
+    date_column: str
+    date_format: str = "%Y-%m-%d"
+    skip_rows: int = 0
+    delimiter: str = ","
+    encoding: str = "utf-8"
+    amount_column: str = ""
+    debit_column: str = ""
+    credit_column: str = ""
+    sign: str = "inflow_positive"
+    decimal_comma: bool = False
+    currency: str = ""  # "" = the column, else the context's default currency
+    currency_column: str = ""
+    payer_column: str = ""
+    remittance_columns: tuple[str, ...] = ()
+    reference_column: str = ""
+    account: str = ""  # our account's label, as the user wrote it
+
+    @classmethod
+    def from_mapping(
+        cls, name: str, table: Mapping[str, object], prefix: str = "sources.csv"
+    ) -> CsvProfile:
+        """Validate one profile table; raise :class:`CsvProfileError` naming the bad key."""
+        where = f"{prefix}.{name}"
+        values: dict[str, object] = {"name": name}
+        for key, value in table.items():
+            kind = _KEY_TYPES.get(key)
+            if kind is None:
+                close = difflib.get_close_matches(key, _KEY_TYPES, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise CsvProfileError(f"{where}.{key}: unknown key{hint}")
+            values[key] = _checked(f"{where}.{key}", value, kind)
+        for key in ("match_header", "date_column"):
+            if not values.get(key):
+                raise CsvProfileError(f"{where}.{key}: required")
+        profile = cls(**values)  # type: ignore[arg-type]
+        profile._check(where)
+        return profile
+
+    def _check(self, where: str) -> None:
+        if self.amount_column and (self.debit_column or self.credit_column):
+            raise CsvProfileError(
+                f"{where}.amount_column: set either amount_column or debit_column + "
+                "credit_column, not both"
+            )
+        if not self.amount_column:
+            for key in ("debit_column", "credit_column"):
+                if not getattr(self, key):
+                    raise CsvProfileError(
+                        f"{where}.{key}: required (or set amount_column for signed amounts)"
+                    )
+        if len(self.delimiter) != 1 or self.delimiter in '"\r\n':
+            raise CsvProfileError(f"{where}.delimiter: must be one character (not a quote)")
+        if self.skip_rows < 0 or self.skip_rows > 1000:
+            raise CsvProfileError(f"{where}.skip_rows: must be between 0 and 1000")
+        if self.sign not in SIGNS:
+            raise CsvProfileError(f"{where}.sign: must be one of {', '.join(SIGNS)}")
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise CsvProfileError(f"{where}.encoding: unknown encoding {self.encoding!r}") from None
+        if self.currency:
+            try:
+                check_currency(self.currency)
+            except MoneyError as exc:
+                raise CsvProfileError(f"{where}.currency: {exc}") from None
+        sample = date(2024, 12, 31)
+        try:
+            parsed = datetime.strptime(sample.strftime(self.date_format), self.date_format)  # noqa: DTZ007 - a calendar date, no time zone
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.date() != sample:
+            raise CsvProfileError(
+                f"{where}.date_format: {self.date_format!r} does not read back a full date "
+                "(use strptime codes such as %d.%m.%Y)"
+            )
+        if any(not column for column in self.remittance_columns):
+            raise CsvProfileError(f"{where}.remittance_columns: column names must not be empty")
+
+    def columns(self) -> dict[str, str]:
+        """Every mapped column by the key that maps it (for header checks)."""
+        mapped = {
+            key: getattr(self, key)
+            for key in (
+                "date_column",
+                "amount_column",
+                "debit_column",
+                "credit_column",
+                "currency_column",
+                "payer_column",
+                "reference_column",
+            )
+            if getattr(self, key)
+        }
+        for column in self.remittance_columns:
+            mapped.setdefault(f"remittance_columns[{column}]", column)
+        return mapped
+
+
+_KEY_TYPES: Final[dict[str, type]] = {
+    "match_header": str,
+    "skip_rows": int,
+    "delimiter": str,
+    "encoding": str,
+    "date_column": str,
+    "date_format": str,
+    "amount_column": str,
+    "debit_column": str,
+    "credit_column": str,
+    "sign": str,
+    "decimal_comma": bool,
+    "currency": str,
+    "currency_column": str,
+    "payer_column": str,
+    "remittance_columns": tuple,
+    "reference_column": str,
+    "account": str,
+}
+_TYPE_NAMES: Final = {str: "a string", int: "an integer", bool: "true or false"}
+
+
+def _checked(key: str, value: object, kind: type) -> object:
+    if kind is tuple:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise CsvProfileError(f"{key}: must be a list of column names")
+        return tuple(v.strip() for v in value)
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind is str and isinstance(value, str):
+        return value if key.endswith((".delimiter", ".match_header")) else value.strip()
+    raise CsvProfileError(f"{key}: must be {_TYPE_NAMES[kind]}, not {type(value).__name__}")
+
+
+def validate_csv_profiles(
+    sources_csv: Mapping[str, object], prefix: str = "sources.csv"
+) -> dict[str, CsvProfile]:
+    """Validate the whole ``[sources.csv]`` table; profiles in config order."""
+    profiles = {}
+    for name, table in sources_csv.items():
+        if not isinstance(table, Mapping):
+            raise CsvProfileError(f"{prefix}.{name}: must be a table of profile settings")
+        profiles[name] = CsvProfile.from_mapping(name, table, prefix)
+    return profiles
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _decode(data: bytes, encoding: str, *, strict: bool = True) -> str:
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    text = data.decode(codec, errors="strict" if strict else "replace")
+    text = text.removeprefix("\ufeff")
+    if "\r" in text and "\n" not in text:  # classic Mac line ends
+        text = text.replace("\r", "\n")
+    return text
+
+
+def _skip(text: str, rows: int) -> int:
+    """Offset just after the first ``rows`` lines."""
+    offset = 0
+    for _ in range(rows):
+        newline = text.find("\n", offset)
+        if newline < 0:
+            return len(text)
+        offset = newline + 1
+    return offset
+
+
+def _header_fits(line: str, profile: CsvProfile) -> bool:
+    """The header line starts with ``match_header``, as written or once unquoted."""
+    wanted = profile.match_header.strip().casefold()
+    line = line.strip()
+    if line.casefold().startswith(wanted):
+        return True
+    cells = next(csv.reader([line], delimiter=profile.delimiter), [])
+    return profile.delimiter.join(c.strip() for c in cells).casefold().startswith(wanted)
+
+
+def _header_line(text: str, profile: CsvProfile) -> str:
+    offset = _skip(text, profile.skip_rows)
+    for line in text[offset:].split("\n", 50)[:50]:
+        if line.strip():
+            return line
+    return ""
+
+
+def _profiles(context: ExtractContext) -> dict[str, CsvProfile]:
+    return validate_csv_profiles(context.sources.get("csv", {}))
+
+
+def profile_for(head: bytes, context: ExtractContext) -> CsvProfile | None:
+    """The first configured profile whose ``match_header`` fits the file's header line.
+
+    ``head`` is the start of the file (a few KB is plenty). Returns None when no profile
+    fits or none is configured; raises :class:`CsvProfileError` if the configuration is
+    invalid (the config loader normally refuses that earlier).
+    """
+    for profile in _profiles(context).values():
+        text = _decode(head, profile.encoding, strict=False)
+        if _header_fits(_header_line(text, profile), profile):
+            return profile
+    return None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Column positions of one file, resolved from its header."""
+
+    date: int
+    amount: int
+    debit: int
+    credit: int
+    currency: int
+    payer: int
+    reference: int
+    remittance: tuple[int, ...]
+    width: int  # fields a row needs
+
+
+def _layout(header: list[str], profile: CsvProfile, where: str) -> _Layout:
+    positions: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        positions.setdefault(cell.strip().removeprefix("\ufeff"), index)
+    for key, column in profile.columns().items():
+        if column not in positions:
+            raise FileRefused(
+                f"column {column!r} ({key}) is not in the header; the header has "
+                f"{', '.join(repr(h.strip()) for h in header)}",
+                where,
+            )
+
+    def at(column: str) -> int:
+        return positions[column] if column else -1
+
+    remittance = tuple(positions[c] for c in profile.remittance_columns)
+    layout = _Layout(
+        date=at(profile.date_column),
+        amount=at(profile.amount_column),
+        debit=at(profile.debit_column),
+        credit=at(profile.credit_column),
+        currency=at(profile.currency_column),
+        payer=at(profile.payer_column),
+        reference=at(profile.reference_column),
+        remittance=remittance,
+        width=0,
+    )
+    widest = max(
+        layout.date, layout.amount, layout.debit, layout.credit, layout.currency,
+        layout.payer, layout.reference, *remittance,
+    )  # fmt: skip
+    return replace(layout, width=widest + 1)
+
+
+def _names(header: list[str]) -> dict[int, str]:
+    return {index: cell.strip() for index, cell in enumerate(header)}
+
+
+def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") -> ExtractResult:
+    """Read one CSV export with ``profile``; raises :class:`FileRefused` naming the line."""
+    try:
+        text = _decode(data, profile.encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FileRefused(f"the file is not valid {profile.encoding}", f"line {line}") from None
+    start = _skip(text, profile.skip_rows)
+    reader = csv.reader(
+        io.StringIO(text[start:], newline=""), delimiter=profile.delimiter, strict=True
+    )
+    skipped = profile.skip_rows
+    header: list[str] = []
+    for header in reader:
+        if any(cell.strip() for cell in header):
+            break
+    else:
+        raise FileRefused("the file has no header line")
+    header_line = skipped + reader.line_num
+    if not _header_fits(profile.delimiter.join(header), profile):
+        raise FileRefused(
+            f"the header does not start with {profile.match_header!r} (profile {profile.name!r})",
+            f"line {header_line}",
+        )
+    layout = _layout(header, profile, f"line {header_line}")
+    names = _names(header)
+    fixed_currency = profile.currency.upper() or default_currency
+    negate = profile.amount_column != "" and profile.sign == "inflow_negative"
+    dates: dict[str, date] = {}
+    currencies: dict[str, str] = {}
+    records: list[PaymentRecord] = []
+    keys: list[str] = []
+    while True:
+        first_line = skipped + reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise FileRefused(
+                f"unreadable CSV: {exc}", f"line {skipped + reader.line_num}"
+            ) from None
+        if not any(row) or not "".join(row).strip():
+            continue
+        where = f"line {first_line}"
+        if len(row) < layout.width:
+            missing = [names[i] for i in range(len(row), layout.width) if i in names]
+            raise FileRefused(
+                f"missing column {missing[0]!r}: the row has {len(row)} fields, "
+                f"the header {len(header)}",
+                where,
+            )
+        date_text = row[layout.date].strip()
+        posted = dates.get(date_text)
+        if posted is None:
+            try:
+                posted = datetime.strptime(date_text, profile.date_format).date()  # noqa: DTZ007 - a calendar date, no time zone
+            except ValueError:
+                raise FileRefused(
+                    f"bad date {date_text!r} in {profile.date_column!r} "
+                    f"for date_format {profile.date_format!r}",
+                    where,
+                ) from None
+            dates[date_text] = posted
+        currency = fixed_currency
+        if layout.currency >= 0 and row[layout.currency].strip():
+            code = row[layout.currency].strip()
+            currency = currencies.get(code, "")
+            if not currency:
+                try:
+                    currency = currencies[code] = check_currency(code)
+                except MoneyError as exc:
+                    raise FileRefused(
+                        f"bad currency in {profile.currency_column!r}: {exc}", where
+                    ) from None
+        amount = _amount(row, layout, profile, currency, where)
+        if negate or not amount:
+            amount = abs(amount) if not amount else -amount  # never a "-0.00"
+        payer = row[layout.payer].strip() if layout.payer >= 0 else ""
+        reference = row[layout.reference].strip() if layout.reference >= 0 else ""
+        parts = [row[i].strip() for i in layout.remittance]
+        key = stable_key(
+            profile.name, profile.account, posted, amount, currency, payer, reference, *parts
+        )
+        keys.append(key)
+        records.append(
+            PaymentRecord(
+                source=SOURCE,
+                source_ref=reference,
+                dedupe_key=key,
+                kind="payment" if amount > 0 else "other",
+                amount=amount,
+                currency=currency,
+                value_date=posted,
+                payer_name=payer,
+                remittance=" ".join(part for part in parts if part),
+                account=profile.account,
+                location=where,
+                raw=profile.delimiter.join(row),
+            )
+        )
+    unique = occurrence_keys(keys)
+    return ExtractResult(
+        records=tuple(
+            record if key == record.dedupe_key else replace(record, dedupe_key=key)
+            for record, key in zip(records, unique, strict=True)
+        ),
+        record_count=len(records),
+    )
+
+
+def _amount(
+    row: list[str], layout: _Layout, profile: CsvProfile, currency: str, where: str
+) -> Decimal:
+    """The signed amount of one row (money in positive), or FileRefused naming the column."""
+
+    def parse(column: str, text: str) -> Decimal:
+        try:
+            return parse_amount(text, currency, decimal_comma=profile.decimal_comma)
+        except MoneyError as exc:
+            raise FileRefused(f"bad amount in {column!r}: {exc}", where) from None
+
+    if layout.amount >= 0:
+        return parse(profile.amount_column, row[layout.amount])
+    debit_text = row[layout.debit].strip()
+    credit_text = row[layout.credit].strip()
+    debit = parse(profile.debit_column, debit_text) if debit_text else Decimal(0)
+    credit = parse(profile.credit_column, credit_text) if credit_text else Decimal(0)
+    if debit and credit:
+        raise FileRefused(f"both debit ({debit_text}) and credit ({credit_text}) are filled", where)
+    if not debit_text and not credit_text:
+        raise FileRefused(
+            f"neither {profile.debit_column!r} nor {profile.credit_column!r} has an amount", where
+        )
+    return abs(credit) - abs(debit)
+
+
+class CsvMappedConnector:
+    """Bank CSV exports described by ``[sources.csv.<profile>]`` tables."""
+
+    name = SOURCE
+
+    def identify(self, head: bytes, filename: str) -> bool:
+        """Always False: only :func:`profile_for` (which sees the config) can tell."""
+        return False
+
+    def profile_for(self, head: bytes, context: ExtractContext) -> CsvProfile | None:
+        return profile_for(head, context)
+
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+        try:
+            profiles = _profiles(context)
+            if not profiles:
+                raise FileRefused("no [sources.csv] profile is configured for CSV files")
+            head = data[:8192]
+            profile = profile_for(head, context)
+            if profile is None:
+                text = _decode(head, next(iter(profiles.values())).encoding, strict=False)
+                first = next((ln.strip() for ln in text.split("\n") if ln.strip()), "")
+                raise FileRefused(
+                    f"no [sources.csv] profile matches header {first[:120]!r} "
+                    f"(profiles: {', '.join(profiles)})"
+                )
+            return read_csv(data, profile, context.default_currency)
+        except FileRefused:
+            raise
+        except CsvProfileError as exc:
+            raise FileRefused(f"invalid CSV profile: {exc}") from exc
+        except Exception as exc:  # the contract: no raw exception leaves a connector
+            raise FileRefused(f"unreadable CSV file ({type(exc).__name__}: {exc})") from exc
+
+
+register(CsvMappedConnector())

@@ -1,0 +1,529 @@
+"""OFX / QFX statements: bank (``STMTRS``) and credit-card (``CCSTMTRS``) transactions.
+
+Design note. OFX 1.x is SGML (leaf elements need no end tag, a header of ``KEY:VALUE``
+lines), OFX 2.x is XML (``<?OFX ...?>`` processing instruction, every element closed);
+QFX is OFX with Intuit ``INTU.*`` extras. Real files mix the two (an XML header over an
+SGML body, leading blank lines, empty elements, CDATA), so one tolerant reader covers
+all of them: the body is cut at ``<`` into (tag, text) pairs, a tag followed by text is a
+leaf (OFX 2.1.1 ch. 2, structure: aggregates never carry text, elements do), an end tag
+closes the nearest open aggregate of that name. That is linear and allocation-light.
+
+Why not ``ofxparse`` in the hot path: measured here it reads ~3,200 transactions/s
+(BeautifulSoup), converts ``DTPOSTED`` to UTC (a 23:00 ``[-5:EST]`` posting moves to the
+next day), keeps only the first transaction response's ``STATUS`` and turns ``1,000``
+into 1.000 by heuristics. We keep the raw ``TRNAMT`` text and build the amount exactly
+(:func:`parse_ofx_amount`: checked characters, then ``cashapp.money``);
+``tests/test_ofx.py`` uses ofxparse as an independent oracle on the conformance files.
+
+Mapping (OFX 2.1.1 ch. 11, bank and credit-card statement download):
+
+* one :class:`PaymentRecord` per ``STMTTRN``, amount signed as OFX signs it (positive =
+  money into the account: ours). ``source_ref`` = ``FITID``; ``dedupe_key`` =
+  ``stable_key(ACCTID, FITID)``, or without a FITID ``stable_key(ACCTID, date, amount,
+  NAME, MEMO)``; both made unique per file with :func:`occurrence_keys`.
+* kind: ``TRNTYPE`` FEE/SRVCHG -> ``fee``; on a bank account a positive amount ->
+  ``payment`` (INT/DIV interest and dividends -> ``other``), negative -> ``other``. On a
+  credit-card statement a positive amount is a payment *to* the card or a merchant
+  refund, never a customer paying an invoice, so every card transaction is ``other``
+  (or ``fee``): card activity must not land in the cash-application queue.
+* currency: the transaction's ``CURRENCY/CURSYM`` (the amount is in that currency), else
+  the statement's ``CURDEF``. ``ORIGCURRENCY`` means the amount was already converted to
+  ``CURDEF`` (ch. 5, international support), so it does not change the currency.
+* ``value_date``: the date part of ``DTPOSTED`` as written, i.e. in the statement's own
+  time zone (``20090401235900[-5:EST]`` is 1 April, not 2 April UTC).
+* ``LEDGERBAL`` -> closing balance, ``AVAILBAL`` -> available balance (as of ``DTASOF``).
+* A transaction response whose ``STATUS`` is an error (or a non-zero code with no
+  statement) refuses the file with the bank's message: accepting it as an empty
+  statement would read as "no cash today" in the daily job.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Final
+
+from cashapp.money import MoneyError, check_currency, minor_units, parse_amount, quantize
+from connectors.base import (
+    AccountBalance,
+    ExtractContext,
+    ExtractResult,
+    FileRefused,
+    Issue,
+    PaymentRecord,
+    mask_account,
+    occurrence_keys,
+    register,
+    stable_key,
+)
+
+SOURCE: Final = "ofx"
+
+#: Elements that hold text even when empty: read as empty leaves, never as aggregates.
+_LEAVES: Final = frozenset(
+    {
+        "ACCTID", "ACCTTYPE", "BALAMT", "BANKID", "BRANCHID", "CHECKNUM", "CODE",
+        "CORRECTACTION", "CORRECTFITID", "CURDEF", "CURRATE", "CURSYM", "DTASOF",
+        "DTAVAIL", "DTEND", "DTPOSTED", "DTSERVER", "DTSTART", "DTUSER", "FITID",
+        "LANGUAGE", "MEMO", "MESSAGE", "NAME", "PAYEEID", "REFNUM", "SEVERITY",
+        "SIC", "SRVRTID", "TRNAMT", "TRNTYPE", "TRNUID",
+    }
+)  # fmt: skip
+_OFX_START: Final = re.compile(r"<\s*ofx\s*>", re.IGNORECASE)
+_CDATA: Final = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
+_COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
+_AMOUNT_CHARS: Final = frozenset("0123456789+-.,")
+_FEE_TYPES: Final = frozenset({"FEE", "SRVCHG"})
+_NOT_CUSTOMER_CASH: Final = frozenset({"INT", "DIV"})
+_CHARSETS: Final = {"1252": "cp1252", "8859-1": "latin-1", "ISO-8859-1": "latin-1"}
+#: Real OFX nests about ten deep; far more means unclosed junk (and quadratic end-tag search).
+_MAX_DEPTH: Final = 200
+
+
+@dataclass(slots=True)
+class Element:
+    """An OFX aggregate as read: its leaf values and child aggregates (a parse tree node).
+
+    ``start``/``end`` are offsets into the body, so a transaction's source text can be
+    kept for traceability without re-serializing it.
+    """
+
+    name: str
+    start: int
+    values: dict[str, str]
+    children: list[Element]
+    end: int = -1
+
+    def child(self, *names: str) -> Element | None:
+        """The first child aggregate with one of ``names``."""
+        for element in self.children:
+            if element.name in names:
+                return element
+        return None
+
+    def all(self, name: str) -> Iterator[Element]:
+        """Child aggregates called ``name``, in file order."""
+        return (element for element in self.children if element.name == name)
+
+    def find(self, names: frozenset[str]) -> Iterator[Element]:
+        """Aggregates with one of ``names`` anywhere below, in file order (not below a hit)."""
+        for element in self.children:
+            if element.name in names:
+                yield element
+            else:
+                yield from element.find(names)
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def decode_ofx(data: bytes) -> tuple[str, int]:
+    """Decode ``data`` and return the body from ``<OFX>`` on, with the line it starts on.
+
+    The OFX 1.x header names the charset (``CHARSET:1252``); files often lie, so UTF-8 is
+    tried first and the declared single-byte charset is the fallback. 2.x is XML: UTF-8,
+    else Latin-1.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if not data.strip():
+        raise FileRefused("the file is empty")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        head = data[:2048].upper()
+        charset = ""
+        if b"CHARSET:" in head:
+            charset = head.split(b"CHARSET:", 1)[1].split(b"\n", 1)[0].strip().decode("latin-1")
+        text = data.decode(_CHARSETS.get(charset, "latin-1"), errors="replace")
+    start = _OFX_START.search(text)
+    if start is None:
+        raise FileRefused("not an OFX file: there is no <OFX> element")
+    prefix = text[: start.start()]
+    upper_prefix = prefix.upper()
+    if prefix.strip() and not any(mark in upper_prefix for mark in ("OFXHEADER", "<?OFX", "<?XML")):
+        raise FileRefused("not an OFX file: unexpected text before the <OFX> element")
+    return text[start.start() :], prefix.count("\n") + 1
+
+
+def unwrap_markup(body: str) -> str:
+    """Turn CDATA sections into escaped text and drop comments, keeping line breaks."""
+    if "<![CDATA[" in body:
+        body = _CDATA.sub(lambda m: html.escape(m.group(1), quote=False), body)
+    if "<!--" in body:
+        body = _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), body)
+    return body
+
+
+def parse_tree(body: str) -> Element:
+    """Read an OFX body (SGML or XML) into a tree of aggregates; see the module note.
+
+    ``body`` has been through :func:`unwrap_markup`. One pass over ``body.split("<")``;
+    per tag only a partition, a cached name lookup and a strip, because a
+    million-transaction file is fourteen million tags.
+    """
+    root = Element("#document", 0, {}, [])
+    stack = [root]
+    top = root
+    leaves = _LEAVES
+    names: dict[str, str] = {}  # raw tag -> upper-case element name
+    leaf_end = ""  # the end tag that may follow the leaf just read ("/NAME")
+    leaf_name = ""
+    pos = 0
+    for piece in body.split("<"):
+        start = pos
+        pos += len(piece) + 1
+        tag, gt, text = piece.partition(">")
+        if not gt:  # a stray "<" inside text: keep it in the leaf it belongs to
+            if leaf_name and start:
+                top.values[leaf_name] = (top.values[leaf_name] + "<" + piece).strip()
+            continue
+        first = tag[:1]
+        if first == "/":
+            if tag != leaf_end:
+                name = tag[1:].strip().upper()
+                for depth in range(len(stack) - 1, 0, -1):
+                    if stack[depth].name == name:
+                        for closed in stack[depth:]:
+                            closed.end = start + len(tag) + 1
+                        del stack[depth:]
+                        top = stack[-1]
+                        break
+            leaf_end = leaf_name = ""
+        elif not first or first in "?!":
+            leaf_end = leaf_name = ""
+        else:
+            name = names.get(tag, "")
+            if not name:
+                name = names[tag] = tag.rstrip("/").strip().upper()
+            value = text.strip()
+            if value or name in leaves or tag[-1] == "/":
+                if "&" in value:
+                    value = html.unescape(value)
+                if name not in top.values:
+                    top.values[name] = value
+                leaf_end = "/" + tag
+                leaf_name = name
+            else:
+                element = Element(name, start - 1, {}, [])
+                top.children.append(element)
+                stack.append(element)
+                if len(stack) > _MAX_DEPTH:
+                    raise FileRefused(f"elements nest more than {_MAX_DEPTH} deep: not a statement")
+                top = element
+                leaf_end = leaf_name = ""
+    for unclosed in stack:
+        unclosed.end = len(body)
+    return root
+
+
+def parse_ofx_amount(text: str, currency: str) -> Decimal:
+    """An OFX amount (ch. 3 data types: optional sign, digits, ``.`` or ``,`` as decimal mark).
+
+    No currency symbols: ``$120`` is refused; ``-200,00`` is -200.00. The last of
+    ``.``/``,`` is the decimal mark when both appear (``1.234,56``, ``1,234.56``).
+    ``1,000`` alone is refused as ambiguous: the spec reads 1.000, a person reads a
+    thousand, and guessing wrong is a thousandfold error.
+    """
+    raw = text.replace(" ", "")
+    if not raw:
+        raise MoneyError("the amount is empty")
+    if not _AMOUNT_CHARS.issuperset(raw):
+        raise MoneyError(f"{text.strip()!r} is not an OFX amount")
+    if "," in raw:
+        comma = raw.rfind(",")
+        if "." not in raw and len(raw) - comma == 4 and minor_units(currency) < 3:
+            raise MoneyError(f"{text.strip()!r} is ambiguous: thousands or decimal comma?")
+        return parse_amount(raw, currency, decimal_comma=comma > raw.rfind("."))
+    try:  # fast path: only sign, digits and a point are left, which Decimal reads exactly
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise MoneyError(f"{text.strip()!r} is not an OFX amount") from None
+    return quantize(value, currency)
+
+
+def parse_ofx_date(text: str) -> date:
+    """The calendar date of an OFX datetime (``YYYYMMDD[HHMMSS[.XXX]][[offset:TZ]]``).
+
+    The date part is taken as written: it is the date in the sender's time zone.
+    """
+    raw = text.strip()
+    if len(raw) < 8 or not raw[:8].isdigit():
+        raise ValueError(f"{raw!r} is not an OFX date (YYYYMMDD...)")
+    try:
+        return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a valid date") from None
+
+
+# --------------------------------------------------------------------------- mapping
+
+
+@dataclass(frozen=True, slots=True)
+class _Statement:
+    """What every transaction of one statement shares."""
+
+    acctid: str
+    account: str  # masked
+    currency: str
+    credit_card: bool
+
+
+@dataclass(slots=True)
+class _Reader:
+    """Turns the parse tree into records, collecting warnings on the way."""
+
+    default_currency: str
+    body: str
+    first_line: int
+    records: list[PaymentRecord] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    balances: list[AccountBalance] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    dates: dict[str, date] = field(default_factory=dict)
+    _offset: int = 0
+    _newlines: int = 0
+
+    def where(self, element: Element) -> str:
+        """``line N`` of the element's start tag, counted incrementally (file order)."""
+        if element.start < self._offset:
+            self._offset = self._newlines = 0
+        self._newlines += self.body.count("\n", self._offset, element.start)
+        self._offset = element.start
+        return f"line {self.first_line + self._newlines}"
+
+    def date(self, text: str, what: str, where: str) -> date:
+        cached = self.dates.get(text)
+        if cached is None:
+            try:
+                cached = self.dates[text] = parse_ofx_date(text)
+            except ValueError as exc:
+                raise FileRefused(f"{what}: {exc}", where) from None
+        return cached
+
+    def response(self, trnrs: Element) -> None:
+        """One STMTTRNRS / CCSTMTTRNRS: its status, then its statement."""
+        status = trnrs.child("STATUS")
+        code = status.get("CODE") if status else ""
+        severity = status.get("SEVERITY").upper() if status else ""
+        statement = trnrs.child("STMTRS", "CCSTMTRS")
+        if severity == "ERROR" or (code not in ("", "0") and statement is None):
+            message = status.get("MESSAGE") if status else ""
+            raise FileRefused(
+                f"the bank reported an error instead of a statement (code {code or '?'}"
+                f"{', ' + severity if severity else ''}): {message or 'no message given'}",
+                self.where(trnrs),
+            )
+        if statement is None:
+            self.issues.append(
+                Issue("warning", f"{trnrs.name} holds no statement", self.where(trnrs))
+            )
+            return
+        if code not in ("", "0"):
+            message = status.get("MESSAGE") if status else ""
+            self.issues.append(
+                Issue("warning", f"bank status {code}: {message}", self.where(trnrs))
+            )
+        self.statement(statement)
+
+    def statement(self, stmt: Element) -> None:
+        credit_card = stmt.name == "CCSTMTRS"
+        acct = stmt.child("CCACCTFROM" if credit_card else "BANKACCTFROM")
+        acctid = acct.get("ACCTID") if acct else ""
+        where = self.where(stmt)
+        if not acctid:
+            raise FileRefused(f"{stmt.name} has no ACCTID: whose account is it?", where)
+        curdef = stmt.get("CURDEF")
+        if curdef:
+            try:
+                currency = check_currency(curdef)
+            except MoneyError as exc:
+                raise FileRefused(f"CURDEF: {exc}", where) from None
+        else:
+            currency = self.default_currency
+            self.issues.append(
+                Issue("warning", f"no CURDEF; amounts read as {currency} unless marked", where)
+            )
+        context = _Statement(acctid, mask_account(acctid), currency, credit_card)
+        tranlists = list(stmt.all("BANKTRANLIST"))
+        for tranlist in tranlists:
+            for trn in tranlist.all("STMTTRN"):
+                self.transaction(trn, context)
+        # Some banks (Nubank) forget </BANKTRANLIST>: the balances then sit inside it.
+        for tag, kind in (("LEDGERBAL", "closing"), ("AVAILBAL", "available")):
+            for holder in (stmt, *tranlists):
+                balance = holder.child(tag)
+                if balance is not None:
+                    self.balance(balance, kind, context)
+                    break
+
+    def transaction(self, trn: Element, stmt: _Statement) -> None:
+        values = trn.values
+        where = self.where(trn)
+        currency = stmt.currency
+        name = values.get("NAME", "")
+        counterparty = ""
+        if trn.children:  # rare nested aggregates: foreign currency, payee, transfer account
+            foreign = trn.child("CURRENCY")
+            if foreign is not None and foreign.get("CURSYM"):
+                try:
+                    currency = check_currency(foreign.get("CURSYM"))
+                except MoneyError as exc:
+                    raise FileRefused(f"CURRENCY/CURSYM: {exc}", where) from None
+            payee = trn.child("PAYEE")
+            if not name and payee is not None:
+                name = payee.get("NAME")
+            account_to = trn.child("BANKACCTTO", "CCACCTTO")
+            if account_to is not None:
+                counterparty = mask_account(account_to.get("ACCTID"))
+        if "TRNAMT" not in values:
+            raise FileRefused("the transaction has no TRNAMT", where)
+        try:
+            amount = parse_ofx_amount(values["TRNAMT"], currency)
+        except MoneyError as exc:
+            raise FileRefused(f"TRNAMT: {exc}", where) from None
+        if not amount:
+            amount = abs(amount)  # "-0.00" is zero
+        if "DTPOSTED" not in values:
+            raise FileRefused("the transaction has no DTPOSTED", where)
+        posted = self.date(values["DTPOSTED"], "DTPOSTED", where)
+        trntype = values.get("TRNTYPE", "").upper()
+        memo = values.get("MEMO", "")
+        fitid = values.get("FITID", "")
+        if trntype in _FEE_TYPES:
+            kind = "fee"
+        elif amount > 0 and not stmt.credit_card and trntype not in _NOT_CUSTOMER_CASH:
+            kind = "payment"
+        else:
+            kind = "other"
+        if fitid:
+            key = stable_key(stmt.acctid, fitid)
+        else:
+            key = stable_key(stmt.acctid, posted, amount, name, memo)
+        checknum = values.get("CHECKNUM", "")
+        refnum = values.get("REFNUM", "")
+        references: tuple[str, ...] = ()
+        if checknum.strip("0") or refnum.strip("0"):
+            references = tuple(ref for ref in (checknum, refnum) if ref.strip("0"))
+        self.keys.append(key)
+        self.records.append(
+            PaymentRecord(
+                source=SOURCE,
+                source_ref=fitid,
+                dedupe_key=key,
+                kind=kind,
+                amount=amount,
+                currency=currency,
+                value_date=posted,
+                payer_name=name,
+                payer_account=counterparty,
+                remittance=memo or name,
+                references=references,
+                related_ref=values.get("CORRECTFITID", ""),
+                account=stmt.account,
+                type_code=trntype,
+                location=where,
+                raw=self.body[trn.start : trn.end].strip(),
+            )
+        )
+
+    def balance(self, element: Element, kind: str, stmt: _Statement) -> None:
+        where = self.where(element)
+        try:
+            amount = parse_ofx_amount(element.get("BALAMT"), stmt.currency)
+            as_of = parse_ofx_date(element.get("DTASOF"))
+        except (MoneyError, ValueError) as exc:
+            self.issues.append(Issue("warning", f"{element.name} skipped: {exc}", where))
+            return
+        self.balances.append(
+            AccountBalance(
+                account=stmt.account,
+                currency=stmt.currency,
+                as_of=as_of,
+                kind="closing" if kind == "closing" else "available",
+                amount=amount,
+                type_code=element.name,
+            )
+        )
+
+
+_RESPONSES: Final = frozenset({"STMTTRNRS", "CCSTMTTRNRS"})
+_BARE_STATEMENTS: Final = frozenset({"STMTRS", "CCSTMTRS"})
+
+
+def read_ofx(data: bytes, default_currency: str = "USD") -> ExtractResult:
+    """Parse one OFX/QFX file; raises :class:`FileRefused` for anything unusable."""
+    body, first_line = decode_ofx(data)
+    body = unwrap_markup(body)
+    root = parse_tree(body)
+    reader = _Reader(default_currency, body, first_line)
+    ofx = root.child("OFX")
+    if ofx is None:  # pragma: no cover - decode_ofx found "<OFX>", so the tree has it
+        raise FileRefused("not an OFX file: there is no <OFX> element")
+    signon = ofx.child("SIGNONMSGSRSV1")
+    sonrs = signon.child("SONRS") if signon else None
+    status = sonrs.child("STATUS") if sonrs else None
+    if status is not None and status.get("SEVERITY").upper() == "ERROR":
+        raise FileRefused(
+            f"the bank refused the sign-on (code {status.get('CODE')}): "
+            f"{status.get('MESSAGE') or 'no message given'}",
+            reader.where(status),
+        )
+    responses = list(ofx.find(_RESPONSES))
+    if not responses:
+        bare = list(ofx.find(_BARE_STATEMENTS))
+        if not bare:
+            investment = any(True for _ in ofx.find(frozenset({"INVSTMTRS", "INVSTMTTRNRS"})))
+            raise FileRefused(
+                "investment statements (INVSTMTRS) are not supported"
+                if investment
+                else "the file holds no bank or credit-card statement (STMTRS/CCSTMTRS)"
+            )
+        for statement in bare:
+            reader.statement(statement)
+    for response in responses:
+        reader.response(response)
+    keys = occurrence_keys(reader.keys)
+    records = tuple(
+        record if key == record.dedupe_key else replace(record, dedupe_key=key)
+        for record, key in zip(reader.records, keys, strict=True)
+    )
+    return ExtractResult(
+        records=records,
+        issues=tuple(reader.issues),
+        balances=tuple(reader.balances),
+        record_count=len(records),
+    )
+
+
+def looks_like_ofx(head: bytes) -> bool:
+    """The OFX signatures: a 1.x header, a 2.x processing instruction, or a bare <OFX>."""
+    upper = head[:4096].upper()
+    return b"OFXHEADER:" in upper or b"<?OFX" in upper or b"<OFX>" in upper
+
+
+class OfxConnector:
+    """OFX 1.x/2.x and QFX bank and credit-card statements."""
+
+    name = SOURCE
+
+    def identify(self, head: bytes, filename: str) -> bool:
+        return looks_like_ofx(head)
+
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+        try:
+            return read_ofx(data, context.default_currency)
+        except FileRefused:
+            raise
+        except Exception as exc:  # the contract: no raw exception leaves a connector
+            raise FileRefused(f"unreadable OFX file ({type(exc).__name__}: {exc})") from exc
+
+
+register(OfxConnector())
