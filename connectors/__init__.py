@@ -14,6 +14,10 @@ from connectors.base import Connector, registered
 BUILTIN_MODULES = (
     "connectors.nacha",
     "connectors.bai2",
+    "connectors.camt",
+    "connectors.ofx",
+    "connectors.csv_mapped",
+    "connectors.mt940",
 )
 
 
