@@ -159,6 +159,7 @@ _MATCHING_KEYS: dict[str, Callable[[str, object], object]] = {
     "date_window_days": _int(0, 60),
 }
 
+
 def _validate_csv_sources(prefix: str, table: Mapping[str, object]) -> None:
     from connectors.csv_mapped import CsvProfileError, validate_csv_profiles
 
