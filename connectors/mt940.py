@@ -1,0 +1,469 @@
+"""SWIFT MT940 (customer statement) and MT942 (interim transaction report) connector.
+
+Implements the statement fields of SWIFT MT940/MT942 (User Handbook Category 9): ``:20:``
+reference, ``:25:`` account, ``:28C:`` statement number, ``:60F:/:60M:`` opening,
+``:61:`` statement line, ``:86:`` information to account owner, ``:62F:/:62M:`` closing,
+``:64:`` available, ``:65:`` forward available, and for MT942 ``:34F:`` floor limit and
+``:90D:/:90C:`` entry totals. Syntax lives in :mod:`connectors.mt940_syntax`, the bank
+layouts of ``:86:`` in :mod:`connectors.mt940_details`.
+
+Decisions (see the module functions for the why):
+
+* **Sign** from our side: ``C`` credit +, ``D`` debit -, ``RC`` (reversal of a credit)
+  -, ``RD`` (reversal of a debit) +.
+* **Kind**: ``C`` -> payment, ``D`` -> other; ``RC`` -> return (a credit we received
+  was taken back); ``RD`` -> other (money back for something we paid). A debit with
+  type ``NRTI`` or German GVC 009/109 (returned direct debit) is a return, with the
+  ``?34``/``/RTRN/`` reason code; a credit with ``NRTI`` or GVC 159 (our own transfer
+  bounced back) is other, not a customer payment. Debits typed ``NCHG``/``NCOM`` (and
+  ``F``...) or with GVC 805/806/808/809 (charges, closing entries) are fees.
+* **Currency** comes from the statement's own ``:60F:/:60M:``, else MT942's ``:34F:``,
+  else ``:62F:/:62M:`` (warned). A statement with none of them is **refused**: an amount
+  without a currency cannot be booked, and guessing the configured default currency
+  would book a HUF statement as USD.
+* **Impossible dates** (30 February, 31 April: German banks' period end) are kept as the
+  month's last day with a warning naming the line and the raw date.
+* ``source_ref`` is the ``:61:`` bank reference (after ``//``), else the customer
+  reference unless it says NONREF or is an IBAN (ASN puts the counter account there and
+  a full account number must not leave the connector).
+* ``dedupe_key`` = stable_key(:25: account, value date, entry date, mark, amount,
+  customer ref, bank ref, normalized :86: text), numbered by occurrence in the file. The
+  statement number and file name stay out, so the same line in an MT942 interim report
+  and the evening's MT940 dedupes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Final
+
+from cashapp.money import MoneyError, check_currency, parse_amount
+from connectors.base import (
+    AccountBalance,
+    ExtractContext,
+    ExtractResult,
+    FileRefused,
+    Issue,
+    PaymentRecord,
+    decode_text,
+    mask_account,
+    occurrence_keys,
+    register,
+    stable_key,
+)
+from connectors.mt940_details import NO_REFERENCE, TransactionDetails, parse_details
+from connectors.mt940_syntax import (
+    BalanceField,
+    Field,
+    StatementBlock,
+    StatementLine,
+    normalize_text,
+    read_balance,
+    read_floor_limit,
+    read_statement_line,
+    read_summary,
+    split_statements,
+)
+
+NAME: Final = "mt940"
+
+_OPENING: Final = ("60F", "60M", "60")
+_CLOSING: Final = ("62F", "62M", "62")
+_BALANCE_KIND: Final[dict[str, str]] = {
+    "60F": "opening", "60M": "opening", "60": "opening",
+    "62F": "closing", "62M": "closing", "62": "closing",
+    "64": "available", "65": "available",
+}  # fmt: skip
+
+#: SWIFT transaction types (after the N/F/S letter) that are bank charges or commission.
+_FEE_TYPES: Final = frozenset({"CHG", "COM"})
+#: German GVCs for charges and account closing entries (DFÜ Anlage 3 code list).
+_FEE_GVC: Final = frozenset({"805", "806", "808", "809"})
+#: German GVCs of returned direct debits (money we collected taken back).
+_DEBIT_RETURN_GVC: Final = frozenset({"009", "109"})
+#: German GVCs of our own outgoing transfer coming back.
+_CREDIT_RETURN_GVC: Final = frozenset({"159"})
+
+#: Customer references that only point at the :86: field (Rabobank "EREF", "KREF+").
+_KEYWORD_PLACEHOLDERS: Final = frozenset({"EREF", "KREF", "MREF", "PREF", "MARF"})
+
+_IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
+
+
+def is_iban(text: str) -> bool:
+    """True if ``text`` has the shape of an IBAN (country, check digits, 10-30 characters)."""
+    return _IBAN.fullmatch(text.replace(" ", "")) is not None
+
+
+def classify(mark: str, type_code: str, gv_code: str, return_reason: str) -> str:
+    """The payment kind of one statement line (see the module docstring for the table)."""
+    kind_of_type = type_code[1:] if len(type_code) == 4 else ""
+    if mark == "RC":
+        return "return"
+    if mark == "RD":
+        return "other"
+    if mark == "C":
+        if kind_of_type == "RTI" or gv_code in _CREDIT_RETURN_GVC or kind_of_type in _FEE_TYPES:
+            return "other"
+        return "payment"
+    if kind_of_type in _FEE_TYPES or gv_code in _FEE_GVC:
+        return "fee"
+    if kind_of_type == "RTI" or gv_code in _DEBIT_RETURN_GVC or return_reason:
+        return "return"
+    return "other"
+
+
+def source_reference(customer_ref: str, bank_ref: str) -> str:
+    """The ``:61:`` bank reference, else a customer reference that is a real reference.
+
+    Not a "NONREF" placeholder, not a keyword pointing at ``:86:``, and not an IBAN (ASN
+    puts the counter account there; a full account number must not leave the connector).
+    """
+    if bank_ref and bank_ref.upper() not in NO_REFERENCE:
+        return bank_ref
+    if (
+        customer_ref.upper() not in NO_REFERENCE
+        and customer_ref.upper().rstrip("+") not in _KEYWORD_PLACEHOLDERS
+        and not is_iban(customer_ref)
+    ):
+        return customer_ref
+    return ""
+
+
+@dataclass(slots=True)
+class _Statement:
+    """Mutable working state while one statement is read (never leaves this module)."""
+
+    block: StatementBlock
+    account: str = ""
+    masked_account: str = ""
+    currency: str = ""
+    balances: list[tuple[Field, BalanceField]] = field(default_factory=list)
+    floor_limit: Field | None = None
+    summaries: list[Field] = field(default_factory=list)
+    entries: list[tuple[Field, Field | None, Field | None]] = field(default_factory=list)
+
+
+def _gather(block: StatementBlock) -> _Statement:
+    """Sort a statement's fields by role; ``:86:`` belongs to the ``:61:`` just before it."""
+    state = _Statement(block)
+    line61: Field | None = None  # the statement line whose :86:/:NS: may follow
+    info: Field | None = None
+    ns: Field | None = None
+    for item in block.fields:
+        tag = item.tag
+        if line61 is not None:
+            if tag == "86" and info is None:
+                info = item
+                continue
+            if tag == "NS" and ns is None:
+                ns = item
+                continue
+            state.entries.append((line61, info, ns))
+            line61 = info = ns = None
+        if tag == "61":
+            line61 = item
+        elif tag == "25" and not state.account:
+            state.account = item.value
+        elif tag in _BALANCE_KIND:
+            state.balances.append((item, read_balance(item)))
+        elif tag == "34F" and state.floor_limit is None:
+            state.floor_limit = item
+        elif tag in ("90D", "90C"):
+            state.summaries.append(item)
+        # :28C:, :21:, :13D:, statement-level :86: and :NS: carry nothing we book
+    if line61 is not None:
+        state.entries.append((line61, info, ns))
+    return state
+
+
+def _currency(state: _Statement, issues: list[Issue]) -> str:
+    """The statement's currency: opening balance, else MT942 floor limit, else closing."""
+    where = f"line {state.block.line}"
+    by_tag = {item.tag: balance for item, balance in state.balances}
+    for tag in _OPENING:
+        if tag in by_tag:
+            return _checked_currency(by_tag[tag].currency, where)
+    if state.floor_limit is not None:
+        return _checked_currency(read_floor_limit(state.floor_limit)[0], where)
+    for tag in _CLOSING:
+        if tag in by_tag:
+            issues.append(
+                Issue(
+                    "warning",
+                    "the statement has no opening balance (:60F:/:60M:); its currency "
+                    "was taken from the closing balance",
+                    where,
+                )
+            )
+            return _checked_currency(by_tag[tag].currency, where)
+    raise FileRefused(
+        "the statement has no opening balance (:60F:/:60M:), closing balance (:62F:) or "
+        "floor limit (:34F:), so its currency is unknown and its amounts cannot be booked",
+        where,
+    )
+
+
+def _checked_currency(code: str, where: str) -> str:
+    try:
+        return check_currency(code)
+    except MoneyError as exc:
+        raise FileRefused(f"{code!r} is not a currency code", where) from exc
+
+
+def _amount(text: str, currency: str, where: str) -> Decimal:
+    try:
+        return parse_amount(text, currency, decimal_comma=True)
+    except MoneyError as exc:
+        raise FileRefused(f"the amount {text!r} cannot be read: {exc}", where) from exc
+
+
+def _date_warning(kind: str, raw: str, read_as: object, where: str) -> Issue:
+    return Issue(
+        "warning",
+        f"the {kind} {raw} is not a calendar date (banks write e.g. 30 February for the "
+        f"period end); it was read as {read_as}",
+        where,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A record before its dedupe key is numbered by occurrence."""
+
+    key: str
+    fields: dict[str, Any]
+
+
+def _balances(state: _Statement, issues: list[Issue]) -> list[AccountBalance]:
+    masked = state.masked_account
+    out: list[AccountBalance] = []
+    for item, balance in state.balances:
+        where = f"line {item.line}"
+        if balance.as_of.corrected_from:
+            issues.append(
+                _date_warning(
+                    f"date of :{item.tag}:",
+                    balance.as_of.corrected_from,
+                    balance.as_of.value,
+                    where,
+                )
+            )
+        currency = _checked_currency(balance.currency, where)
+        if currency != state.currency:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"the balance :{item.tag}: is in {currency}, the statement in {state.currency}",
+                    where,
+                )
+            )
+        amount = _amount(balance.amount_text, currency, where)
+        out.append(
+            AccountBalance(
+                account=masked,
+                currency=currency,
+                as_of=balance.as_of.value,
+                kind=_BALANCE_KIND[item.tag],  # type: ignore[arg-type]
+                amount=-amount if balance.mark == "D" else amount,
+                type_code=item.tag,
+            )
+        )
+    return out
+
+
+def _entry(
+    state: _Statement, line61: Field, info: Field | None, ns: Field | None, issues: list[Issue]
+) -> _Pending:
+    """One ``:61:`` (+ ``:86:``) as the fields of a :class:`PaymentRecord`."""
+    where = f"line {line61.line}"
+    line: StatementLine = read_statement_line(line61)
+    if line.value_date.corrected_from:
+        issues.append(
+            _date_warning(
+                "value date", line.value_date.corrected_from, line.value_date.value, where
+            )
+        )
+    if line.entry_date is not None and line.entry_date.corrected_from:
+        issues.append(
+            _date_warning(
+                "entry date", line.entry_date.corrected_from, line.entry_date.value, where
+            )
+        )
+    magnitude = _amount(line.amount_text, state.currency, where)
+    amount = magnitude if line.mark in ("C", "RD") else -magnitude
+    details = parse_details(info.text) if info is not None else TransactionDetails()
+    kind = classify(line.mark, line.type_code, details.gv_code, details.return_reason)
+    counter_account = details.payer_account
+    if not counter_account:
+        for candidate in (line.supplementary, line.customer_ref):
+            if len(candidate) >= 14 and is_iban(candidate):
+                counter_account = candidate.replace(" ", "")
+                break
+    raw = [":61:" + "\n".join(line61.lines).rstrip()]
+    if info is not None:
+        raw.append(":86:" + info.text)
+    if ns is not None:
+        raw.append(":NS:" + ns.text)
+    key = stable_key(
+        state.account,
+        line.value_date.value.isoformat(),
+        line.entry_date.value.isoformat() if line.entry_date else "",
+        line.mark,
+        amount,
+        line.customer_ref,
+        line.bank_ref,
+        details.text,
+    )
+    return _Pending(
+        key,
+        {
+            "source": NAME,
+            "source_ref": source_reference(line.customer_ref, line.bank_ref)
+            or details.end_to_end_id,
+            "kind": kind,
+            "amount": amount,
+            "currency": state.currency,
+            "value_date": line.value_date.value,
+            "payer_name": details.payer_name,
+            "payer_account": mask_account(counter_account) if counter_account else "",
+            "remittance": details.remittance,
+            "references": details.references,
+            "reason_code": (details.return_reason or details.text_key_extension)
+            if kind == "return"
+            else "",
+            "account": state.masked_account,
+            "type_code": line.type_code + (f"/{details.gv_code}" if details.gv_code else ""),
+            "location": where,
+            "raw": "\n".join(raw),
+        },
+    )
+
+
+def _tie_out(state: _Statement, pending: list[_Pending], issues: list[Issue]) -> None:
+    """Warn when opening + entries != closing, or MT942 :90D:/:90C: totals disagree."""
+    amounts = [p.fields["amount"] for p in pending]
+    opening = next((b for i, b in state.balances if i.tag in _OPENING), None)
+    closing = next((b for i, b in state.balances if i.tag in _CLOSING), None)
+    where = f"line {state.block.line}"
+    if opening is not None and closing is not None:
+        cur = state.currency
+        start = _amount(opening.amount_text, cur, where) * (-1 if opening.mark == "D" else 1)
+        end = _amount(closing.amount_text, cur, where) * (-1 if closing.mark == "D" else 1)
+        total = sum(amounts, Decimal(0))
+        if start + total != end:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"the balances do not tie out: opening {start} + entries {total} = "
+                    f"{start + total}, but the closing balance is {end} {cur}",
+                    where,
+                )
+            )
+    for item in state.summaries:
+        summary = read_summary(item)
+        if summary is None:
+            continue
+        count, _, text = summary
+        credit = item.tag == "90C"
+        own = [a for a in amounts if (a > 0 if credit else a < 0)]
+        expected = _amount(text, state.currency, f"line {item.line}")
+        if len(own) != count or abs(sum(own, Decimal(0))) != expected:
+            issues.append(
+                Issue(
+                    "warning",
+                    f"the :{item.tag}: total says {count} entries of {expected}, the report "
+                    f"has {len(own)} of {abs(sum(own, Decimal(0)))}",
+                    f"line {item.line}",
+                )
+            )
+
+
+def _read(text: str) -> ExtractResult:
+    if not text.strip():
+        raise FileRefused("the file is empty")
+    preamble, blocks = split_statements(normalize_text(text))
+    if preamble:
+        first = preamble[0]
+        raise FileRefused(
+            f"the file starts with :{first.tag}: before any :20: statement reference; a "
+            "statement fragment without its header (account, currency) cannot be booked",
+            f"line {first.line}",
+        )
+    if not blocks:
+        raise FileRefused("this is not an MT940/MT942 statement: no :20: reference tag found")
+    issues: list[Issue] = []
+    pending: list[_Pending] = []
+    balances: list[AccountBalance] = []
+    for block in blocks:
+        try:
+            state = _gather(block)
+            if not state.account:
+                raise FileRefused("the statement has no :25: account identification")
+            state.currency = _currency(state, issues)
+            state.masked_account = mask_account(state.account)
+            entries = [_entry(state, *entry, issues) for entry in state.entries]
+            balances += _balances(state, issues)
+            _tie_out(state, entries, issues)
+        except FileRefused as refused:
+            if refused.location is None:
+                raise FileRefused(refused.reason, f"line {block.line}") from refused
+            raise
+        except Exception as exc:  # a bug or unforeseen shape: name the statement, not a traceback
+            raise FileRefused(
+                f"the statement starting here could not be read ({type(exc).__name__}: {exc})",
+                f"line {block.line}",
+            ) from exc
+        pending += entries
+    keys = occurrence_keys(p.key for p in pending)
+    records = tuple(
+        PaymentRecord(dedupe_key=key, **p.fields) for key, p in zip(keys, pending, strict=True)
+    )
+    return ExtractResult(
+        records=records,
+        issues=tuple(issues),
+        balances=tuple(balances),
+        record_count=len(records),
+    )
+
+
+_HEAD_TAG = re.compile(rb"^[\x00-\x1f ]*:(20|25):", re.MULTILINE)
+_SWIFT_ENVELOPE = re.compile(rb"\{1:[^}]*\}\{2:[IO]94[02]")
+#: Bank header lines allowed before the first :20: (ABN AMRO, ING, Rabobank ":940:").
+_MAX_HEADER_LINES: Final = 5
+
+
+class Mt940Connector:
+    """MT940/MT942 bank statements (``.sta``, ``.940``, ``.mt940``, ``.txt``)."""
+
+    name = NAME
+
+    def identify(self, head: bytes, filename: str) -> bool:
+        """A ``:20:`` within the first few lines and a ``:25:`` after it, or a SWIFT
+        envelope announcing message type 940/942. Other formats (BAI2 ``01,``, NACHA
+        ``101``, XML, OFX, CSV) never start lines with ``:20:`` so they are not claimed."""
+        del filename
+        if _SWIFT_ENVELOPE.search(head[:512]):
+            return True
+        tags = list(_HEAD_TAG.finditer(head))
+        first20 = next((m for m in tags if m.group(1) == b"20"), None)
+        if first20 is None or head.count(b"\n", 0, first20.start()) > _MAX_HEADER_LINES:
+            return False
+        return any(m.group(1) == b"25" and m.start() > first20.start() for m in tags)
+
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+        """Parse every statement in the file; refuse the whole file on a broken one."""
+        del filename, context  # the currency never defaults: see the module docstring
+        try:
+            return _read(decode_text(data))
+        except FileRefused:
+            raise
+        except Exception as exc:  # a bug or an unforeseen shape must not escape as a traceback
+            raise FileRefused(
+                f"the MT940 file could not be read ({type(exc).__name__}: {exc})"
+            ) from exc
+
+
+register(Mt940Connector())

@@ -1,0 +1,530 @@
+"""MT940/MT942 connector: what it accepts, what it refuses, and what every field means."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import connectors.mt940 as mt940_connector
+from cashapp.money import from_minor_units, minor_units
+from connectors.base import ExtractContext, ExtractResult, FileRefused, decode_text, mask_account
+from connectors.mt940 import Mt940Connector, classify, source_reference
+from connectors.mt940_details import parse_details
+from connectors.mt940_syntax import Field, read_statement_line
+from connectors.mt940_writer import Statement, StatementTransaction, write_mt940
+
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+CONNECTOR = Mt940Connector()
+CONTEXT = ExtractContext()
+
+
+def extract(text: str | bytes) -> ExtractResult:
+    data = text.encode("latin-1") if isinstance(text, str) else text
+    return CONNECTOR.extract(data, "test.sta", CONTEXT)
+
+
+def _expectations() -> list[tuple[str, str]]:
+    expect = CONFORMANCE / "EXPECT.csv"
+    if not expect.exists():
+        return []
+    with expect.open(newline="") as handle:
+        return [
+            (row["file"], row["expect"])
+            for row in csv.DictReader(handle)
+            if row["file"].startswith("mt940/")
+        ]
+
+
+def _conformance(name: str) -> bytes:
+    path = CONFORMANCE / name
+    if not path.exists():
+        pytest.skip(f"conformance samples not present at {CONFORMANCE}")
+    return path.read_bytes()
+
+
+# --- conformance files -------------------------------------------------------------------
+
+#: What this connector decided for each sample: record count, or None when it refuses.
+DECIDED = {
+    "mt940/abnamro.sta": 10,
+    "mt940/asnb_0708271685_09022020.940.txt": 8,
+    "mt940/cmxl_mt940.sta": 16,
+    "mt940/february_30.sta": 1,
+    "mt940/ing.sta": 7,
+    "mt940/knab.sta": 3,
+    "mt940/mbank_mt942.sta": 3,
+    "mt940/rabobank-iban.sta": 4,
+    "mt940/sberbank_171011_01234945.sta": 3,
+    "mt940/sepa_mt9401.sta": 97,
+    "mt940/sparkassen.sta": None,  # a :61:/:86: fragment without :20:/:25:/currency
+    "mt940/transaction_details_wrapped.sta": 1,
+    "mt940/with_binary_character.sta": 4,
+}
+
+
+@pytest.mark.parametrize(("name", "expect"), _expectations() or [("mt940/-", "skip")])
+def test_conformance_file_behaves_as_expect_csv_says(name: str, expect: str) -> None:
+    data = _conformance(name)
+    assert name in DECIDED, f"{name} is new in EXPECT.csv: decide what it should yield"
+    if DECIDED[name] is None:
+        assert expect in ("reject", "either"), f"{name} must be accepted"
+        with pytest.raises(FileRefused) as refused:
+            CONNECTOR.extract(data, Path(name).name, CONTEXT)
+        assert refused.value.reason
+        return
+    assert expect in ("accept", "either"), f"{name} must be refused"
+    result = CONNECTOR.extract(data, Path(name).name, CONTEXT)
+    assert len(result.records) == DECIDED[name]
+    for record in result.records:  # exact Decimals at the currency's minor unit, never floats
+        assert isinstance(record.amount, Decimal)
+        assert record.amount.as_tuple().exponent == -minor_units(record.currency)
+
+
+def test_every_accepted_conformance_file_is_identified_as_mt940() -> None:
+    for name, count in DECIDED.items():
+        if count is not None:
+            assert CONNECTOR.identify(_conformance(name)[:4096], Path(name).name), name
+
+
+def test_february_30_is_kept_as_the_last_day_of_february_with_a_warning() -> None:
+    result = extract(_conformance("mt940/february_30.sta"))
+    (record,) = result.records
+    assert record.value_date == date(2016, 2, 29)
+    assert record.amount == Decimal("-6.00")
+    assert record.kind == "fee"  # GVC 805: closing charges
+    assert record.type_code == "N024/805"
+    (issue,) = result.issues
+    assert issue.severity == "warning"
+    assert issue.location == "line 6"
+    assert "160230" in issue.message
+    assert "2016-02-29" in issue.message
+
+
+def test_fragment_without_statement_header_is_refused() -> None:
+    with pytest.raises(FileRefused) as refused:
+        extract(_conformance("mt940/sparkassen.sta"))
+    assert refused.value.location == "line 1"
+    assert ":20:" in refused.value.reason
+
+
+def test_sepa_sample_reads_reversal_returns_and_structured_payer() -> None:
+    result = extract(_conformance("mt940/sepa_mt9401.sta"))
+    reversal = next(r for r in result.records if r.location == "line 19")
+    assert (reversal.kind, reversal.amount, reversal.type_code) == (
+        "return",
+        Decimal("-204.88"),
+        "NRTI/079",
+    )
+    credit = next(r for r in result.records if r.location == "line 30")
+    assert credit.payer_name == "Richter Renate 70 Zeichen Beginn Fuellzeichen xxxxxxxx"
+    assert credit.payer_account == "******1105"
+    assert credit.references == ("EndToEndIdTFNR2000400001",)
+    assert credit.source_ref == "0724710290621954"
+    assert not result.issues  # every statement ties out
+
+
+def test_mt942_takes_currency_from_floor_limit_and_checks_totals() -> None:
+    result = extract(_conformance("mt940/mbank_mt942.sta"))
+    assert {r.currency for r in result.records} == {"PLN"}
+    assert [r.amount for r in result.records] == [Decimal("0.01")] * 3
+    assert [r.source_ref for r in result.records] == [
+        "MB170119012058",
+        "MB170119012085",
+        "MB170119012121",
+    ]
+    assert not result.issues
+
+
+def test_asn_iban_in_customer_reference_is_masked_and_not_the_source_ref() -> None:
+    result = extract(_conformance("mt940/asnb_0708271685_09022020.940.txt"))
+    first = result.records[0]
+    assert first.source_ref == ""
+    assert first.payer_account == "******9999"
+    assert "NL47INGB9999999999" not in first.source_ref + first.payer_account
+
+
+def test_our_amounts_dates_and_marks_agree_with_the_mt940_library() -> None:
+    """The reference implementation reads the same money, except where we guard it.
+
+    Not compared: ASN (the library refuses its 18-character customer references) and the
+    sign of RC lines (by default the library leaves a reversal of a credit positive).
+    """
+    mt940 = pytest.importorskip("mt940")
+    for name, count in DECIDED.items():
+        if count is None or name.startswith("mt940/asnb"):
+            continue
+        ours = extract(_conformance(name)).records
+        theirs = mt940.models.Transactions()
+        theirs.parse(decode_text(_conformance(name)))
+        assert [(abs(r.amount), r.value_date) for r in ours] == [
+            (abs(t.data["amount"].amount), t.data["date"]) for t in theirs
+        ], name
+        for record, transaction in zip(ours, theirs, strict=True):
+            if transaction.data["status"] in ("C", "D"):
+                assert record.amount == transaction.data["amount"].amount, name
+
+
+# --- field 86 layouts --------------------------------------------------------------------
+
+
+def test_german_subfields_give_remittance_payer_and_sepa_references() -> None:
+    details = parse_details(
+        "166?00GUTSCHR. UEBERWEISUNG?109310?20EREF+RG-2023-4471?21MREF+M-77?22SVWZ+Rechnung RG"
+        "-2023-44\n71 Kunde 1009?30HYVEDEMMXXX?31DE02700202700010108669?32SCHMIDT & SOEHNE BAU"
+        "GMBH?34000"
+    )
+    assert details.layout == "german"
+    assert details.gv_code == "166"
+    assert details.booking_text == "GUTSCHR. UEBERWEISUNG"
+    assert details.references == ("RG-2023-4471", "M-77")
+    assert details.end_to_end_id == "RG-2023-4471"
+    assert details.remittance == "Rechnung RG-2023-4471 Kunde 1009"
+    assert details.payer_name == "SCHMIDT & SOEHNE BAUGMBH"
+    assert details.payer_account == "DE02700202700010108669"
+    assert details.payer_bank == "HYVEDEMMXXX"
+
+
+def test_german_full_subfields_are_glued_and_short_ones_end_with_a_space() -> None:
+    details = parse_details("051?00UEBERWEISUNG?20Abschlag Strom Vertrag 1234?2156 Juni?22Danke")
+    assert details.remittance == "Abschlag Strom Vertrag 123456 Juni Danke"
+
+
+def test_german_reference_never_swallows_the_bank_note_after_it() -> None:
+    details = parse_details(
+        "159?00RETOURE?100399?20EREF+AB 40005 00005?21MTLG:Konto erloschen, Rueck?22ueberweisung?34903"
+    )
+    assert details.references == ("AB 40005 00005",)
+    assert details.remittance == "MTLG:Konto erloschen, Rueckueberweisung"
+    assert details.text_key_extension == "903"
+
+
+def test_german_gvc_999_is_unstructured_text() -> None:
+    details = parse_details("999PN5477SCHECK-NR. 0000016703074")
+    assert (details.gv_code, details.remittance) == ("999", "PN5477SCHECK-NR. 0000016703074")
+
+
+def test_dutch_slash_fields_give_remittance_name_iban_and_references() -> None:
+    details = parse_details(
+        "/EREF/2023-11-0042/BENM//NAME/Hoveniersbedrijf De Linde/IBAN/NL02ABNA0123456789/BIC/ABNA\n"
+        "NL2A/REMI/USTD//Factuur 20230042 klantnr 311/CSID/NL55ZZZ123456780000/MARF/M-311/"
+    )
+    assert details.layout == "dutch"
+    assert details.payer_name == "Hoveniersbedrijf De Linde"
+    assert details.payer_account == "NL02ABNA0123456789"
+    assert details.payer_bank == "ABNANL2A"
+    assert details.remittance == "Factuur 20230042 klantnr 311"
+    assert details.references == ("2023-11-0042", "M-311", "NL55ZZZ123456780000")
+
+
+def test_dutch_structured_creditor_reference_is_remittance_and_reference() -> None:
+    details = parse_details("/TRTP/SEPA OVERBOEKING/REMI/STRD/CUR/RF712345678/EREF/NOTPROVIDED/")
+    assert details.remittance == "RF712345678"
+    assert details.references == ("RF712345678",)
+    assert details.booking_text == "SEPA OVERBOEKING"
+
+
+def test_ing_counterparty_block_and_return_reason() -> None:
+    details = parse_details(
+        "/TRTP/SEPA INCASSO/RTRN/AM04/CNTP/NL18RABO0300000123/RABONL2U/Garage Van Dijk/Delft/"
+    )
+    assert details.payer_account == "NL18RABO0300000123"
+    assert details.payer_name == "Garage Van Dijk"
+    assert details.return_reason == "AM04"
+
+
+def test_free_text_joins_short_lines_with_a_space_and_full_lines_without() -> None:
+    full = "X" * 50 + " Betaling aan I"  # 65 columns: wrapped mid-word
+    details = parse_details(f"{full}\nCS 12345\nPERIODE 03")
+    assert details.layout == "free"
+    assert details.remittance == "X" * 50 + " Betaling aan ICS 12345 PERIODE 03"
+    wrapped = parse_details("A" * 63 + " B\nC ok")
+    assert wrapped.remittance == "A" * 63 + " BC ok"
+
+
+def test_empty_details_are_empty() -> None:
+    assert parse_details("  \n ").layout == "none"
+
+
+# --- :61: grammar ------------------------------------------------------------------------
+
+
+def _line(*lines: str) -> Field:
+    return Field("61", 7, lines)
+
+
+def test_statement_line_with_funds_code_entry_date_and_references() -> None:
+    line = read_statement_line(_line("2312311229CR1234,5NTRFINV 9912//BK-771", "Wire in"))
+    assert line.value_date.value == date(2023, 12, 31)
+    assert line.entry_date is not None
+    assert line.entry_date.value == date(2023, 12, 29)
+    assert (line.mark, line.funds_code, line.amount_text) == ("C", "R", "1234,5")
+    assert (line.type_code, line.customer_ref, line.bank_ref) == ("NTRF", "INV 9912", "BK-771")
+    assert line.supplementary == "Wire in"
+
+
+def test_entry_date_in_the_next_year_after_a_december_value_date() -> None:
+    line = read_statement_line(_line("2312310102D5,NMSCNONREF"))
+    assert line.entry_date is not None
+    assert line.entry_date.value == date(2024, 1, 2)
+
+
+def test_reversal_marks_are_read_before_funds_codes() -> None:
+    assert read_statement_line(_line("240101RCR5,00NRTINONREF")).mark == "RC"
+    assert read_statement_line(_line("240101RD5,00NRTINONREF")).mark == "RD"
+    assert read_statement_line(_line("240101DR5,00NTRFNONREF")).mark == "D"
+
+
+def test_amount_wrapped_onto_the_next_line_is_joined() -> None:
+    line = read_statement_line(_line("1811261126CR", "30,00N062NONREF"))
+    assert (line.amount_text, line.type_code) == ("30,00", "N062")
+
+
+def test_statement_line_that_is_not_the_grammar_is_refused_with_its_line() -> None:
+    with pytest.raises(FileRefused) as refused:
+        read_statement_line(_line("2401X1C5,00NTRF"))
+    assert refused.value.location == "line 7"
+
+
+def test_month_thirteen_is_refused_not_corrected() -> None:
+    with pytest.raises(FileRefused, match="not a calendar date"):
+        read_statement_line(_line("241301C5,00NTRFNONREF"))
+
+
+# --- sign, kind, references --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mark", "type_code", "gv_code", "rtrn", "kind"),
+    [
+        ("C", "NTRF", "166", "", "payment"),
+        ("D", "NTRF", "116", "", "other"),
+        ("RC", "NTRF", "", "", "return"),
+        ("RD", "NMSC", "", "", "other"),
+        ("D", "NCHG", "", "", "fee"),
+        ("D", "N024", "805", "", "fee"),
+        ("D", "NRTI", "", "", "return"),
+        ("D", "NDDT", "109", "", "return"),
+        ("D", "N093", "", "MD06", "return"),
+        ("C", "NTRF", "159", "", "other"),
+        ("C", "NCHG", "", "", "other"),
+    ],
+)
+def test_kind_of_statement_line(
+    mark: str, type_code: str, gv_code: str, rtrn: str, kind: str
+) -> None:
+    assert classify(mark, type_code, gv_code, rtrn) == kind
+
+
+def test_source_ref_prefers_bank_reference_and_skips_placeholders_and_ibans() -> None:
+    assert source_reference("INV 12", "BK1") == "BK1"
+    assert source_reference("INV 12", "") == "INV 12"
+    assert source_reference("NONREF", "") == ""
+    assert source_reference("EREF", "") == ""
+    assert source_reference("NL47INGB0001234567", "") == ""
+
+
+# --- whole files -------------------------------------------------------------------------
+
+HEADER = ":20:REF1\n:25:NL91ABNA0417164300\n:28C:1/1\n"
+
+
+def test_statement_without_any_currency_is_refused() -> None:
+    with pytest.raises(FileRefused) as refused:
+        extract(HEADER + ":61:240105C10,00NTRFNONREF\n:86:PAYMENT\n-\n")
+    assert "currency" in refused.value.reason
+    assert refused.value.location == "line 1"
+
+
+def test_currency_from_closing_balance_is_accepted_with_a_warning() -> None:
+    result = extract(HEADER + ":61:240105C10,00NTRFNONREF\n:62F:C240105USD10,00\n-\n")
+    assert result.records[0].currency == "USD"
+    assert any("no opening balance" in i.message for i in result.issues)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (bytes(range(256)) * 4, "no :20:"),
+        (b"01,ABC,DEF,240101,0000,1,,,2/\n02,X/\n", "no :20:"),
+        (b":20:REF\n:28C:1/1\n:60F:C240101EUR1,00\n-\n", ":25:"),
+        (b":20:REF\n:25:A1\n:60F:C240101E1R1,00\n-\n", "not mark, YYMMDD date"),
+    ],
+)
+def test_broken_or_foreign_files_are_refused(data: bytes, reason: str) -> None:
+    with pytest.raises(FileRefused, match=reason):
+        extract(data)
+
+
+def test_unreadable_amount_is_refused_naming_the_line() -> None:
+    opening = ":60F:C240101EUR0,00\n"
+    with pytest.raises(FileRefused) as refused:
+        extract(HEADER + opening + ":61:240105C1,2,3NTRFNONREF\n-\n")
+    assert refused.value.location == "line 5"
+    with pytest.raises(FileRefused, match="more decimal places"):
+        extract(HEADER + opening + ":61:240105C1,234NTRFNONREF\n-\n")
+
+
+def test_unexpected_error_inside_the_parser_becomes_a_refusal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def explode(text: str) -> None:
+        raise IndexError("boom")
+
+    monkeypatch.setattr(mt940_connector, "parse_details", explode)
+    with pytest.raises(FileRefused, match="IndexError") as refused:
+        extract(HEADER + ":60F:C240101EUR0,00\n:61:240105C1,00NTRFNONREF\n:86:X\n-\n")
+    assert refused.value.location == "line 1"
+
+
+def test_balances_that_do_not_tie_out_are_reported() -> None:
+    result = extract(
+        HEADER + ":60F:C240101EUR100,00\n:61:240105D30,00NTRFNONREF\n:62F:C240105EUR80,00\n-\n"
+    )
+    assert [b.amount for b in result.balances] == [Decimal("100.00"), Decimal("80.00")]
+    (issue,) = result.issues
+    assert "= 70.00" in issue.message
+    assert "closing balance is 80.00" in issue.message
+
+
+def test_debit_balance_is_negative() -> None:
+    result = extract(HEADER + ":60F:D240101EUR100,00\n:62F:D240101EUR100,00\n-\n")
+    assert [(b.kind, b.amount) for b in result.balances] == [
+        ("opening", Decimal("-100.00")),
+        ("closing", Decimal("-100.00")),
+    ]
+
+
+def test_mt942_totals_that_disagree_are_reported() -> None:
+    result = extract(":20:X\n:25:ACC1\n:34F:EUR0,\n:61:240105C5,00NTRFNONREF\n:90C:2EUR5,00\n-\n")
+    assert result.records[0].currency == "EUR"
+    assert any(":90C:" in i.message for i in result.issues)
+
+
+def test_dedupe_keys_survive_line_endings_and_interim_then_final_reports() -> None:
+    body = ":61:240105C5,00NTRFNONREF//B1\n:86:/EREF/E1/REMI/USTD//Invoice 7/\n"
+    final = extract(HEADER + ":60F:C240101EUR0,00\n" + body + "-\n")
+    crlf = extract((HEADER + ":60F:C240101EUR0,00\n" + body + "-\n").replace("\n", "\r\n"))
+    interim = extract(":20:I\n:25:NL91ABNA0417164300\n:34F:EUR0,\n" + body + "-\n")
+    keys = {r.records[0].dedupe_key for r in (final, crlf, interim)}
+    assert len(keys) == 1
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"01,122099999,COMPANY,240101,0900,1,80,1,2/\n",
+        b"101 091000019 1234567890240101",
+        b'<?xml version="1.0"?><Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">',
+        b"OFXHEADER:100\nDATA:OFXSGML\n",
+        b"date,amount,reference\n2024-01-01,10.00,INV-1\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00",
+    ],
+)
+def test_other_formats_are_not_claimed(head: bytes) -> None:
+    assert not CONNECTOR.identify(head, "file.txt")
+
+
+def test_swift_envelope_is_claimed() -> None:
+    assert CONNECTOR.identify(b"{1:F01BANKDEFFAXXX0000000000}{2:O9401200}{4:\r\n:20:X", "a.fin")
+
+
+# --- round trip --------------------------------------------------------------------------
+
+_TEXT = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,"
+_CURRENCIES = ("EUR", "USD", "JPY", "KWD")
+
+
+@st.composite
+def _transactions(draw: st.DrawFn, currency: str) -> StatementTransaction:
+    value_date = draw(st.dates(date(1970, 1, 1), date(2069, 12, 28)))
+    return StatementTransaction(
+        value_date=value_date,
+        entry_date=draw(st.none() | st.just(value_date + timedelta(days=draw(st.integers(0, 3))))),
+        amount=abs(from_minor_units(draw(st.integers(0, 10**11)), currency)),
+        mark=draw(st.sampled_from(["C", "D", "RC", "RD"])),
+        type_code=draw(st.sampled_from(["NTRF", "NMSC", "FTRF", "S103"])),
+        customer_ref=draw(st.just("NONREF") | st.text("0123456789", min_size=1, max_size=16)),
+        bank_ref=draw(st.text("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789-", max_size=16)),
+        details=draw(st.text(_TEXT, max_size=140)),
+        name=draw(st.text(_TEXT, max_size=54)),
+        iban=draw(st.just("") | st.from_regex(r"NL[0-9]{2}[A-Z]{4}[0-9]{10}", fullmatch=True)),
+        eref=draw(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", max_size=30)),
+    )
+
+
+@st.composite
+def _statements(draw: st.DrawFn) -> list[Statement]:
+    statements = []
+    for number in range(draw(st.integers(1, 3))):
+        currency = draw(st.sampled_from(_CURRENCIES))
+        statements.append(
+            Statement(
+                account=draw(st.sampled_from(["NL91ABNA0417164300", "37040044/0532013000"])),
+                currency=currency,
+                number=number + 1,
+                opening_balance=from_minor_units(draw(st.integers(-(10**9), 10**9)), currency),
+                opening_date=date(2024, 1, 1),
+                transactions=tuple(draw(st.lists(_transactions(currency), max_size=5))),
+            )
+        )
+    return statements
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _expected(statement: Statement, tx: StatementTransaction) -> tuple[object, ...]:
+    signed = tx.amount if tx.mark in ("C", "RD") else -tx.amount
+    eref = "" if tx.eref in ("NONREF", "NOTPROVIDED") else _squeeze(tx.eref)  # placeholders
+    source_ref = tx.bank_ref or (tx.customer_ref if tx.customer_ref != "NONREF" else eref)
+    kind = {"C": "payment", "D": "other", "RC": "return", "RD": "other"}[tx.mark]
+    return (
+        signed,
+        statement.currency,
+        tx.value_date,
+        kind,
+        source_ref,
+        _squeeze(tx.name),
+        mask_account(tx.iban) if tx.iban else "",
+        _squeeze(tx.details),
+        (eref,) if eref else (),
+        mask_account(statement.account),
+    )
+
+
+@pytest.mark.parametrize("layout", ["dutch", "german"])
+@settings(max_examples=60, deadline=None)
+@given(statements=_statements())
+def test_written_statements_extract_to_the_same_payments(
+    layout: str, statements: list[Statement]
+) -> None:
+    data = write_mt940(statements, layout=layout)  # type: ignore[arg-type]
+    result = CONNECTOR.extract(data, "roundtrip.sta", CONTEXT)
+    expected = [_expected(s, tx) for s in statements for tx in s.transactions]
+    actual = [
+        (
+            r.amount,
+            r.currency,
+            r.value_date,
+            r.kind,
+            r.source_ref,
+            r.payer_name,
+            r.payer_account,
+            r.remittance,
+            r.references,
+            r.account,
+        )
+        for r in result.records
+    ]
+    assert actual == expected
+    assert not result.issues  # the writer's closing balances always tie out
+    assert len({r.dedupe_key for r in result.records}) == len(result.records)
+    assert CONNECTOR.identify(data[:4096], "roundtrip.sta") == bool(statements)
