@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config
 from cashapp.matching.names import name_key
@@ -231,6 +231,36 @@ def _invoice(row: dict[str, str], customers: Mapping[str, str]) -> InvoiceRow:
     )
 
 
+Row = TypeVar("Row", CustomerRow, InvoiceRow)
+
+
+def _validated(
+    rows: list[tuple[int, dict[str, str]]],
+    parse: Callable[[dict[str, str]], Row],
+    key: str,
+    path: str,
+) -> list[Row]:
+    """Parse every row; collect each bad or repeated line, and refuse the file if any."""
+    parsed: list[Row] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for number, row in rows:
+        try:
+            item = parse(row)
+        except (ValueError, MoneyError, TermsError) as exc:
+            problems.append(f"line {number}: {exc}")
+            continue
+        ident = getattr(item, key)
+        if ident in seen:
+            problems.append(f"line {number}: {key} {ident!r} repeats line {seen[ident]}")
+            continue
+        seen[ident] = number
+        parsed.append(item)
+    if problems:
+        raise ImportRefused(path, problems)
+    return parsed
+
+
 # --- writing ---------------------------------------------------------------------------
 
 
@@ -238,25 +268,9 @@ def import_customers(store: Store, path: Path, config: Config, actor: str = "cli
     rows = _mapped(
         read_rows(path), CUSTOMER_FIELDS, config.customer_columns, "customers", str(path)
     )
-    parsed: list[CustomerRow] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for number, row in rows:
-        try:
-            customer = _customer(row, config.default_currency)
-        except (ValueError, MoneyError, TermsError) as exc:
-            problems.append(f"line {number}: {exc}")
-            continue
-        if customer.customer_id in seen:
-            problems.append(
-                f"line {number}: customer_id {customer.customer_id!r} repeats line "
-                f"{seen[customer.customer_id]}"
-            )
-            continue
-        seen[customer.customer_id] = number
-        parsed.append(customer)
-    if problems:
-        raise ImportRefused(str(path), problems)
+    parsed = _validated(
+        rows, lambda row: _customer(row, config.default_currency), "customer_id", str(path)
+    )
     existing = {
         r[0]: r[1:]
         for r in store.fetchall("SELECT customer_id, name, email, currency, terms FROM customers")
@@ -291,25 +305,7 @@ def import_customers(store: Store, path: Path, config: Config, actor: str = "cli
 def import_invoices(store: Store, path: Path, config: Config, actor: str = "cli") -> ImportSummary:
     rows = _mapped(read_rows(path), INVOICE_FIELDS, config.invoice_columns, "invoices", str(path))
     customers = dict(store.fetchall("SELECT customer_id, currency FROM customers"))
-    parsed: list[InvoiceRow] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for number, row in rows:
-        try:
-            invoice = _invoice(row, customers)
-        except (ValueError, MoneyError, TermsError) as exc:
-            problems.append(f"line {number}: {exc}")
-            continue
-        if invoice.invoice_number in seen:
-            problems.append(
-                f"line {number}: invoice_number {invoice.invoice_number!r} repeats line "
-                f"{seen[invoice.invoice_number]}"
-            )
-            continue
-        seen[invoice.invoice_number] = number
-        parsed.append(invoice)
-    if problems:
-        raise ImportRefused(str(path), problems)
+    parsed = _validated(rows, lambda row: _invoice(row, customers), "invoice_number", str(path))
     existing: dict[str, tuple[Any, ...]] = {
         r[0]: r[1:]
         for r in store.fetchall(
