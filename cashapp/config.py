@@ -169,8 +169,16 @@ def _validate_csv_sources(prefix: str, table: Mapping[str, object]) -> None:
         raise ConfigError(str(exc)) from exc
 
 
+def _validate_bai2_source(prefix: str, table: Mapping[str, object]) -> None:
+    _check_keys(prefix, table, {"strict_control_totals"})
+    value = table.get("strict_control_totals", False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{prefix}.strict_control_totals: expected true or false")
+
+
 _SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
     "csv": _validate_csv_sources,
+    "bai2": _validate_bai2_source,
 }
 
 

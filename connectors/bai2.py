@@ -23,11 +23,12 @@ Control totals (spec "Account Trailer", "Group Trailer", "File Trailer"): the 49
 is the algebraic sum of every amount in the account's 03 and 16 records (availability
 amounts excluded); 98 = sum of its 49 totals; 99 = sum of the 98 totals. A blank
 trailer amount skips its check. An account whose details disagree with its 49 total
-refuses the file when the 98 total agrees with the 49 totals (so a detail was corrupted
-or lost). When the trailers contradict each other (98 != sum of 49s, 99 != sum of 98s),
-the totals cannot say which number is wrong - a published sample has transactions
-spliced in by hand exactly like that - and every mismatch is a warning; set
-``[sources.bai2] strict_control_totals = true`` to refuse those too. Record counts
+refuses the file (a detail was corrupted or lost) - unless its group's 98 total also
+disagrees with the 49 totals: then the trailers contradict each other and cannot say
+which number is wrong (a published Goldman Sachs-style sample has transactions spliced
+in by hand exactly like that), so every mismatch is a warning. Trailer-to-trailer
+mismatches alone (98 vs its 49s, 99 vs the 98s) leave the transactions intact and are
+warnings too. ``[sources.bai2] strict_control_totals = true`` refuses all of them. Record counts
 (49: records of the account incl. 03/88/49; 98: accounts and records of the group; 99:
 groups and records of the file) only ever warn.
 
@@ -131,6 +132,7 @@ class _Walker:
         self.account: _Account | None = None
         self.groups = 0
         self.group_trailer_sum = 0
+        self.line = 0  # physical line of the record being read
         self.records = 0  # logical records read so far (88s included)
         self.first = 0  # running number of the record being handled
         self.file_total: int | None = None
@@ -385,6 +387,7 @@ class _Walker:
             while j < n and records[j].code == "88":
                 j += 1
             continuations = records[i + 1 : j] if j > i + 1 else _NONE
+            self.line = record.line
             try:
                 self.dispatch(record, continuations)
             except (RecordError, MoneyError) as exc:
@@ -474,7 +477,8 @@ class Bai2Connector:
         except FileRefused:
             raise
         except Exception as exc:  # never let a raw exception escape (connector contract)
-            raise FileRefused(f"the BAI2 file could not be read: {exc}") from exc
+            where = f"line {walker.line}" if walker.line else None
+            raise FileRefused(f"the BAI2 file could not be read: {exc}", where) from exc
 
 
 register(Bai2Connector())

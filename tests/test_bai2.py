@@ -22,6 +22,7 @@ from connectors.bai2_writer import (
     bai2_text,
     write_bai2,
 )
+from connectors.bank_text import BankText, parse_bank_text
 from connectors.base import ExtractContext, ExtractResult, FileRefused
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
@@ -547,3 +548,66 @@ def test_amount_wrapped_mid_field_is_rejoined() -> None:
     text = _file("16,142,50\n0,,B1,C1,PAYMENT/")
     (record,) = extract(text).records
     assert record.amount == Decimal("5.00")
+
+
+# --- bank text shapes --------------------------------------------------------------
+
+
+def test_bank_text_ach_key_value_runs_with_spaces_in_keys() -> None:
+    text = parse_bank_text(
+        "ORIG CO NAME:NORTHWIND TRADERS ORIG ID:1410000123 DESC DATE:240104 "
+        "ENTRY DESCR:AP PAYMNT SEC:CCD TRACE#:091000019876543 IND ID:INV-20931 IND NAME:ACME AR"
+    )
+    assert text.payer_name == "NORTHWIND TRADERS"
+    assert text.payer_id == "1410000123"
+    assert text.get("IND ID") == "INV-20931"
+    assert text.get("TRACE#") == "091000019876543"
+    assert [key for key, _ in text.fields] == [
+        "ORIG CO NAME", "ORIG ID", "DESC DATE", "ENTRY DESCR", "SEC", "TRACE#", "IND ID", "IND NAME"
+    ]  # fmt: skip
+    assert text.counterparty(incoming=False) == "NORTHWIND TRADERS"  # an ACH debit they pulled
+
+
+def test_bank_text_wire_originator_account_and_obi() -> None:
+    text = parse_bank_text(
+        "WIRE TYPE:WIRE IN DATE:240104 TIME:0931 ET TRN:2024010400123456 "
+        "ORG=/000987654321 CONTOSO PHARMA LLC SND BK:BANK OF EXAMPLE OBI=INV 20931 AND 20944 "
+        "BBI=/BNF/ACME"
+    )
+    assert text.payer_name == "CONTOSO PHARMA LLC"
+    assert text.payer_account == "000987654321"
+    assert text.remittance_info == "INV 20931 AND 20944"  # OBI is remittance, never the name
+
+
+def test_bank_text_by_order_of_forms() -> None:
+    assert parse_bank_text("B/O FABRIKAM GMBH REF:RE-2024-118").payer_name == "FABRIKAM GMBH"
+    assert parse_bank_text("BY ORDER OF: Tailspin Toys Ltd").payer_name == "Tailspin Toys Ltd"
+
+
+def test_bank_text_continuation_key_lines_joined_with_spaces() -> None:
+    text = parse_bank_text(
+        'RTP Incoming,From: BLUE YONDER AIRLINES, Remittance Info: "INV 7781", '
+        "Client Ref ID: RTR991 EREF: RTR991 CRNM: ACME AR DBNM: BLUE YONDER AIRLINES "
+        "DACT: 02122056789012205 REMI: INV 7781"
+    )
+    assert text.payer_name == "BLUE YONDER AIRLINES"
+    assert text.payer_account == "02122056789012205"
+    assert text.remittance_info == "INV 7781"  # the same remittance twice is kept once
+    assert text.payee_name == "ACME AR"
+
+
+def test_bank_text_return_reason_and_payee() -> None:
+    text = parse_bank_text(
+        'ACH Credit Receipt Return,Return To: LITWARE INC, Reason: "R03", '
+        "Return of Client Ref ID: 021000080000030"
+    )
+    assert (text.reason_code, text.payee_name) == ("R03", "LITWARE INC")
+    assert text.counterparty(incoming=False) == "LITWARE INC"
+    assert text.get("RETURN OF CLIENT REF ID") == "021000080000030"
+
+
+def test_bank_text_plain_descriptions_have_no_fields() -> None:
+    assert parse_bank_text("LOCKBOX DEPOSIT 4410 12 ITEMS") == BankText()
+    mixed = parse_bank_text("Interest For Account: XXXX-3074, Period: Jul 1, 2023 to Jul 31")
+    assert mixed.fields == (("ACCOUNT", "XXXX-3074, Period: Jul 1, 2023 to Jul 31"),)
+    assert parse_bank_text("PAID AT 10:30 ET").fields == ()
