@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from cashapp.config import Config
+from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config
 from cashapp.ingest import FileOutcome, ingest_paths
 from cashapp.masterdata import ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
@@ -182,26 +182,14 @@ def write_master_files(book: _Book, folder: Path) -> tuple[Path, Path]:
     customers = folder / "customers.csv"
     with customers.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["customer_id", "name", "email", "currency", "terms"])
+        w.writerow(CUSTOMER_FIELDS)
         for c in book.customers:
             email = f"ap@{c.name.split()[0].lower()}.example"
             w.writerow([c.customer_id, c.name, email, "USD", c.terms])
     invoices = folder / "invoices.csv"
     with invoices.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(
-            [
-                "invoice_number",
-                "customer_id",
-                "invoice_date",
-                "due_date",
-                "amount",
-                "open_amount",
-                "currency",
-                "po_number",
-                "terms",
-            ]
-        )
+        w.writerow(INVOICE_FIELDS)
         for i in book.invoices:
             due = i.invoice_date + timedelta(days=30)
             w.writerow(
