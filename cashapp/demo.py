@@ -213,6 +213,23 @@ def _bank_name(name: str, limit: int) -> str:
     return name.upper().replace(".", "")[:limit]
 
 
+def _incoming_credit(
+    payer: str,
+    company_id: str,
+    sec_code: str,
+    amount: Decimal,
+    individual_id: str,
+    addenda: tuple[str, ...],
+) -> AchBatch:
+    """A customer's ACH credit to our account: one batch, one entry, its remittance addenda."""
+    entry = AchEntry(
+        "22", OUR_ROUTING, "123456789", amount, individual_id, "OUR COMPANY", addenda=addenda
+    )
+    return AchBatch(
+        _bank_name(payer, 16), company_id, sec_code, "PAYMENT", BUSINESS_DAY, "09100001", (entry,)
+    )
+
+
 def write_bank_files(book: _Book, folder: Path) -> list[Path]:
     """A BAI2 statement, a NACHA receipt file, and a NACHA return file."""
     rng = book.rng
@@ -316,24 +333,13 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
     for k in range(3):
         inv = book.take()
         batches.append(
-            AchBatch(
-                _bank_name(inv.customer.name, 16),
+            _incoming_credit(
+                inv.customer.name,
                 f"1{rng.randint(10**8, 10**9 - 1)}",
                 "CCD",
-                "PAYMENT",
-                BUSINESS_DAY,
-                "09100001",
-                (
-                    AchEntry(
-                        "22",
-                        OUR_ROUTING,
-                        "123456789",
-                        inv.open_amount,
-                        f"ID{k}",
-                        "OUR COMPANY",
-                        addenda=(f"RMR*IV*{inv.number}*PI*{inv.open_amount}\\",),
-                    ),
-                ),
+                inv.open_amount,
+                f"ID{k}",
+                (f"RMR*IV*{inv.number}*PI*{inv.open_amount}\\",),
             )
         )
     first = book.take()
@@ -342,24 +348,13 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
         book.used.add(i.number)
     lines = [RemittanceLine(i.number, "IV", i.open_amount, i.amount) for i in group]
     batches.append(
-        AchBatch(
-            _bank_name(first.customer.name, 16),
+        _incoming_credit(
+            first.customer.name,
             "1555000111",
             "CTX",
-            "PAYMENT",
-            BUSINESS_DAY,
-            "09100001",
-            (
-                AchEntry(
-                    "22",
-                    OUR_ROUTING,
-                    "123456789",
-                    sum((i.open_amount for i in group), Decimal(0)),
-                    "CTX0001",
-                    "OUR COMPANY",
-                    addenda=ctx_820_addenda(first.customer.name, lines),
-                ),
-            ),
+            sum((i.open_amount for i in group), Decimal(0)),
+            "CTX0001",
+            ctx_820_addenda(first.customer.name, lines),
         )
     )
     collections = []

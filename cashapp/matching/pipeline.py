@@ -233,6 +233,11 @@ def _load_payments(store: Store) -> list[tuple[Any, ...]]:
     )
 
 
+def _match_text(remittance: str | None, refs: Sequence[str] | None) -> str:
+    """The text references and customer ids are looked for in: remittance plus explicit refs."""
+    return " ".join([remittance or "", *(refs or [])])
+
+
 def _reference_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, list[ReferenceHit]]:
     """Extract reference tokens in Python, join them to the invoices in DuckDB."""
     pids: list[str] = []
@@ -241,7 +246,7 @@ def _reference_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, 
     texts: list[str] = []
     cache: dict[str, list[tuple[str, str, str]]] = {}
     for pid, _amt, _cur, _date, _name, _acct, remittance, refs in rows:
-        text = " ".join([remittance or "", *(refs or [])])
+        text = _match_text(remittance, refs)
         found = cache.get(text)
         if found is None:
             found = [(r.kind, r.key, r.text) for r in extract_references(text)]
@@ -303,9 +308,7 @@ def _customer_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, l
         if account:
             for c in sorted(aliases.get(("account", account), ())):
                 hits[pid].append(CustomerHit(c, "account", Decimal("0.99"), account))
-        tokens = {
-            t.strip(".,;:()#") for t in " ".join([remittance or "", *(refs or [])]).upper().split()
-        }
+        tokens = {t.strip(".,;:()#") for t in _match_text(remittance, refs).upper().split()}
         for token in sorted(tokens & customer_ids.keys()):
             hits[pid].append(
                 CustomerHit(customer_ids[token], "customer_id", Decimal("0.95"), token)
