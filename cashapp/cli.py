@@ -29,6 +29,7 @@ from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.matching.rules import RulesError
+from cashapp.reports import DailyReport, daily_report, latest_day
 from cashapp.store import Store, StoreError, open_reader, open_store
 
 app = typer.Typer(
@@ -39,8 +40,10 @@ app = typer.Typer(
 )
 import_app = typer.Typer(no_args_is_help=True, help="Import master data from the ERP.")
 exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue.")
+report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and accounting.")
 app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(report_app, name="report")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -398,6 +401,67 @@ def query(
     print_rows(columns, rows, format)
 
 
+def _parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"--date {text!r} is not a date; use YYYY-MM-DD")
+
+
+def print_daily_report(report: DailyReport, fmt: OutputFormat = OutputFormat.table) -> None:
+    if fmt is OutputFormat.json:
+        data = {
+            "day": report.day.isoformat(),
+            "breaks": report.breaks,
+            **{
+                s.title.replace(" ", "_").replace("-", "_"): [
+                    {k: _json_value(v) for k, v in r.items()} for r in s.records()
+                ]
+                for s in report.sections
+            },
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    out.print(f"[bold]daily report for {report.day.isoformat()}[/]", highlight=False)
+    for section in report.sections:
+        if section.rows:
+            print_rows(section.columns, section.rows, fmt, title=section.title)
+        else:
+            out.print(f"{section.title}: none", highlight=False)
+    if report.breaks:
+        err.print(
+            f"[bold red]{report.breaks} bank statement(s) do not tie out[/]; see bank tie-out",
+            highlight=False,
+        )
+
+
+@report_app.command("daily")
+def report_daily(
+    day: Annotated[
+        str | None,
+        typer.Option("--date", help="Business day YYYY-MM-DD (default: latest with data)."),
+    ] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="table or json")] = (
+        OutputFormat.table
+    ),
+) -> None:
+    """The day's cash by source and currency, bank statement tie-out, open exceptions.
+
+    Exits 1 when a statement does not tie out (opening + movements != closing) or does
+    not start where the account's previous statement ended.
+    """
+    if format is OutputFormat.csv:
+        fail("report daily has several sections; use --format table or json")
+    with _reader() as con:
+        chosen = _parse_day(day) if day else latest_day(con)
+        if chosen is None:
+            fail("nothing ingested yet: no day to report on", EXIT_PROBLEMS)
+        report = daily_report(con, chosen)
+    print_daily_report(report, format)
+    if report.breaks:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
 @app.command()
 def demo(
     seed: Annotated[int, typer.Option(help="Generator seed (same seed, same book).")] = 7,
@@ -415,12 +479,7 @@ def demo(
     _print_outcomes(result.outcomes)
     _print_match(result.match)
     with _reader() as con:
-        totals = con.execute(
-            "SELECT day, source, currency, received, applied, unapplied, in_exception, returns"
-            " FROM v_daily_totals ORDER BY day, source, currency"
-        )
-        cols = [d[0] for d in totals.description or []]
-        print_rows(cols, totals.fetchall(), OutputFormat.table, title="daily totals")
+        print_daily_report(daily_report(con, result.business_day))
         open_rows = con.execute(
             "SELECT type, amount, currency, payment_id, invoice_number, detail FROM exceptions"
             " WHERE status = 'open' ORDER BY type, amount DESC"

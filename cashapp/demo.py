@@ -28,7 +28,7 @@ from cashapp.masterdata import ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.money import quantize
 from cashapp.store import Store
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.bai2_writer import Bai2Account, Bai2Transaction, movement, write_bai2
 from connectors.base import RemittanceLine
 from connectors.nacha_writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
 
@@ -119,6 +119,7 @@ class DemoResult:
     invoices: ImportSummary
     outcomes: list[FileOutcome]
     match: MatchSummary
+    business_day: date = BUSINESS_DAY
 
 
 @dataclass(slots=True)
@@ -314,7 +315,9 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:
     tx.append(Bai2Transaction("698", Decimal("45.00"), "SC0001", "", "ACCOUNT ANALYSIS FEE"))
     tx.append(Bai2Transaction("495", Decimal("12500.00"), "OW0001", "", "WIRE TO PAYROLL"))
 
-    account = Bai2Account("123456789", "USD", tuple(tx))
+    opening = Decimal("184250.00")
+    closing = opening + sum((movement(t) for t in tx), Decimal(0))
+    account = Bai2Account("123456789", "USD", tuple(tx), opening, closing)
     created = datetime(BUSINESS_DAY.year, BUSINESS_DAY.month, BUSINESS_DAY.day, 6, 0, tzinfo=UTC)
     bai2 = folder / "bank-statement.bai2"
     bai2.write_bytes(

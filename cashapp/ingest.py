@@ -22,7 +22,8 @@ import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,7 @@ import pyarrow as pa
 
 from cashapp.config import Config
 from cashapp.money import MoneyError, check_currency, quantize
+from cashapp.statements import StatementCheck, break_issues, check_statements
 from cashapp.store import Store, utcnow
 from connectors import load_builtin
 from connectors.base import (
@@ -203,7 +205,9 @@ def ingest_file(
             return FileOutcome(name, "known", connector=str(known))
         connector = connectors[fmt] if fmt else detect(data, path.name, connectors, context)
         result = extract_file(connector, data, path.name, context)
-        new, already = _write(store, digest, path.name, connector.name, result, actor)
+        checks = check_statements(result.records, result.balances)
+        result = replace(result, issues=(*result.issues, *break_issues(checks)))
+        new, already = _write(store, digest, path.name, connector.name, result, actor, checks)
     except FileRefused as exc:
         return FileOutcome(name, "refused", reason=str(exc))
     warnings = tuple(i for i in result.issues if i.severity == "warning")
@@ -279,8 +283,18 @@ def _remittance_lines_table(records: Sequence[PaymentRecord]) -> pa.Table:
     return pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in cols.items()})
 
 
+def _stored(amount: Decimal | None, currency: str) -> Decimal | None:
+    return None if amount is None else quantize(amount, currency, exact=False)
+
+
 def _write(
-    store: Store, digest: str, name: str, connector: str, result: ExtractResult, actor: str
+    store: Store,
+    digest: str,
+    name: str,
+    connector: str,
+    result: ExtractResult,
+    actor: str,
+    checks: Sequence[StatementCheck] = (),
 ) -> tuple[int, int]:
     """Write one extracted file in one transaction; returns (new, already known) counts."""
     file_id = "file_" + digest[:20]
@@ -326,6 +340,25 @@ def _write(
                         balance.type_code,
                         quantize(balance.amount, balance.currency, exact=False),
                         file_id,
+                    ],
+                )
+            for check in checks:
+                store.execute(
+                    "INSERT INTO statement_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        file_id,
+                        check.account,
+                        check.currency,
+                        check.statement,
+                        check.opening_date,
+                        _stored(check.opening, check.currency),
+                        _stored(check.movements, check.currency),
+                        check.movement_count,
+                        check.closing_date,
+                        _stored(check.closing, check.currency),
+                        _stored(check.difference, check.currency),
+                        check.status,
+                        check.day,
                     ],
                 )
             store.execute(

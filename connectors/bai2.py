@@ -225,6 +225,7 @@ class _Walker:
                         kind=BALANCE_KINDS.get(type_code, "other"),
                         amount=from_minor_units(units, currency),
                         type_code=f"{type_code:03d}",
+                        statement=f"03 at line {line}",
                     )
                 )
         self.account = account
@@ -287,6 +288,7 @@ class _Walker:
                 type_code=detail.type_code,
                 location=location,
                 raw=raw,
+                statement=f"03 at line {account.line}",
             )
         )
 

@@ -106,6 +106,11 @@ def _sign(code: str) -> int:
     return direction(int(code))
 
 
+def movement(tx: Bai2Transaction) -> Decimal:
+    """The signed effect of a transaction on the ledger balance (credits +, debits -)."""
+    return tx.amount * _sign(tx.type_code)
+
+
 def _ref(value: str, what: str) -> str:
     value = value.strip()
     if ("," in value or "/" in value or "\n" in value or "\r" in value) and _BAD_REF.search(value):

@@ -103,6 +103,7 @@ class PaymentRecord:
     type_code: str = ""  # the source's own transaction type (BAI2 type, NACHA tx code)
     location: str = ""  # where in the file: "line 12"
     raw: str = ""  # the source text of the record, for traceability
+    statement: str = ""  # the statement / account section it was listed in, for the tie-out
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -121,6 +122,9 @@ class AccountBalance:
     kind: Literal["opening", "closing", "available", "other"]
     amount: Decimal
     type_code: str = ""
+    #: the statement / account section the balance closes; records listed in the same one
+    #: carry the same value, so opening + their amounts = closing can be checked per statement
+    statement: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -504,6 +504,7 @@ def _row(
         "type_code": type_code,
         "location": location,
         "raw": raw,
+        "statement": block.label,
     }
     return key, row
 
@@ -532,6 +533,7 @@ def _balances(element: ET.Element, block: _Block, issues: list[Issue]) -> list[A
                 kind=_BALANCE_KINDS.get(code, "other"),
                 amount=_signed(amount, credit),
                 type_code=code,
+                statement=block.label,
             )
         )
     return balances

@@ -237,6 +237,10 @@ class _Pending:
     fields: dict[str, Any]
 
 
+def _statement_key(state: _Statement) -> str:
+    return f":20: at line {state.block.line}"
+
+
 def _balances(state: _Statement, issues: list[Issue]) -> list[AccountBalance]:
     masked = state.masked_account
     out: list[AccountBalance] = []
@@ -269,6 +273,7 @@ def _balances(state: _Statement, issues: list[Issue]) -> list[AccountBalance]:
                 kind=_BALANCE_KIND[item.tag],  # type: ignore[arg-type]
                 amount=-amount if balance.mark == "D" else amount,
                 type_code=item.tag,
+                statement=_statement_key(state),
             )
         )
     return out
@@ -338,30 +343,19 @@ def _entry(
             "type_code": line.type_code + (f"/{details.gv_code}" if details.gv_code else ""),
             "location": where,
             "raw": "\n".join(raw),
+            "statement": _statement_key(state),
         },
     )
 
 
-def _tie_out(state: _Statement, pending: list[_Pending], issues: list[Issue]) -> None:
-    """Warn when opening + entries != closing, or MT942 :90D:/:90C: totals disagree."""
+def _check_summaries(state: _Statement, pending: list[_Pending], issues: list[Issue]) -> None:
+    """Warn when MT942 :90D:/:90C: totals disagree with the lines listed.
+
+    Opening + lines = closing is checked for every format alike at ingest
+    (:mod:`cashapp.statements`), per statement: the records and balances carry its
+    ``:20:`` line.
+    """
     amounts = [p.fields["amount"] for p in pending]
-    opening = next((b for i, b in state.balances if i.tag in _OPENING), None)
-    closing = next((b for i, b in state.balances if i.tag in _CLOSING), None)
-    where = f"line {state.block.line}"
-    if opening is not None and closing is not None:
-        cur = state.currency
-        start = _amount(opening.amount_text, cur, where) * (-1 if opening.mark == "D" else 1)
-        end = _amount(closing.amount_text, cur, where) * (-1 if closing.mark == "D" else 1)
-        total = sum(amounts, Decimal(0))
-        if start + total != end:
-            issues.append(
-                Issue(
-                    "warning",
-                    f"the balances do not tie out: opening {start} + entries {total} = "
-                    f"{start + total}, but the closing balance is {end} {cur}",
-                    where,
-                )
-            )
     for item in state.summaries:
         summary = read_summary(item)
         if summary is None:
@@ -406,7 +400,7 @@ def _read(text: str) -> ExtractResult:
             state.masked_account = mask_account(state.account)
             entries = [_entry(state, *entry, issues) for entry in state.entries]
             balances += _balances(state, issues)
-            _tie_out(state, entries, issues)
+            _check_summaries(state, entries, issues)
         except FileRefused as refused:
             if refused.location is None:
                 raise FileRefused(refused.reason, f"line {block.line}") from refused

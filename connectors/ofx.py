@@ -274,6 +274,7 @@ class _Statement:
     account: str  # masked
     currency: str
     credit_card: bool
+    key: str  # where the statement starts: the tie-out groups by it
 
 
 @dataclass(slots=True)
@@ -351,7 +352,7 @@ class _Reader:
             self.issues.append(
                 Issue("warning", f"no CURDEF; amounts read as {currency} unless marked", where)
             )
-        context = _Statement(acctid, mask_account(acctid), currency, credit_card)
+        context = _Statement(acctid, mask_account(acctid), currency, credit_card, where)
         tranlists = list(stmt.all("BANKTRANLIST"))
         for tranlist in tranlists:
             for trn in tranlist.all("STMTTRN"):
@@ -431,6 +432,7 @@ class _Reader:
                 type_code=trntype,
                 location=where,
                 raw=self.body[trn.start : trn.end].strip(),
+                statement=stmt.key,
             )
         )
 
@@ -450,6 +452,7 @@ class _Reader:
                 kind="closing" if kind == "closing" else "available",
                 amount=amount,
                 type_code=element.name,
+                statement=stmt.key,
             )
         )
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import connectors.mt940 as mt940_connector
 from cashapp.money import from_minor_units, minor_units
+from cashapp.statements import break_issues, check_statements
 from connectors.base import ExtractContext, ExtractResult, FileRefused, decode_text, mask_account
 from connectors.mt940 import Mt940Connector, classify, source_reference
 from connectors.mt940_details import parse_details
@@ -388,7 +389,9 @@ def test_balances_that_do_not_tie_out_are_reported() -> None:
         HEADER + ":60F:C240101EUR100,00\n:61:240105D30,00NTRFNONREF\n:62F:C240105EUR80,00\n-\n"
     )
     assert [b.amount for b in result.balances] == [Decimal("100.00"), Decimal("80.00")]
-    (issue,) = result.issues
+    (check,) = check_statements(result.records, result.balances)
+    assert (check.status, check.difference) == ("break", Decimal("-10.00"))
+    (issue,) = break_issues([check])
     assert "= 70.00" in issue.message
     assert "closing balance is 80.00" in issue.message
 
