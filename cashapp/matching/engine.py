@@ -57,12 +57,25 @@ class Book:
 
     invoices: dict[str, OpenInvoice] = field(default_factory=dict)
     by_customer: dict[str, list[str]] = field(default_factory=dict)
+    #: invoices by (currency, open amount when loaded): the suggestions for a payment from
+    #: an unknown payer look here instead of scanning the book
+    by_amount: dict[tuple[str, Decimal], list[str]] = field(default_factory=dict)
 
     def add(self, invoice: OpenInvoice) -> None:
         if invoice.invoice_number in self.invoices:
             return
         self.invoices[invoice.invoice_number] = invoice
         self.by_customer.setdefault(invoice.customer_id, []).append(invoice.invoice_number)
+        key = (invoice.currency, invoice.open_amount)
+        self.by_amount.setdefault(key, []).append(invoice.invoice_number)
+
+    def open_of_amount(self, currency: str, amount: Decimal) -> list[OpenInvoice]:
+        """Invoices still open for exactly ``amount``, oldest due first."""
+        found = (self.invoices[n] for n in self.by_amount.get((currency, amount), ()))
+        return sorted(
+            (i for i in found if i.open_amount == amount),
+            key=lambda i: (i.due_date, i.invoice_number),
+        )
 
     def open_for(self, customer_id: str, currency: str) -> list[OpenInvoice]:
         found = (self.invoices[n] for n in self.by_customer.get(customer_id, ()))
@@ -449,16 +462,15 @@ def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestio
                 )
             )
     if not customers:
-        for inv in book.invoices.values():
-            if inv.currency == p.currency and inv.open_amount == p.amount:
-                add(
-                    Suggestion(
-                        (inv.invoice_number,),
-                        inv.open_amount,
-                        Decimal("0.40"),
-                        f"open amount equals payment (customer {inv.customer_id})",
-                    )
+        for inv in book.open_of_amount(p.currency, p.amount)[: MAX_SUGGESTIONS * 2]:
+            add(
+                Suggestion(
+                    (inv.invoice_number,),
+                    inv.open_amount,
+                    Decimal("0.40"),
+                    f"open amount equals payment (customer {inv.customer_id})",
                 )
+            )
     ranked = sorted(scored.values(), key=lambda x: (-x.score, x.invoices))
     return ranked[:MAX_SUGGESTIONS]
 

@@ -1,0 +1,313 @@
+"""The speed benchmark: a large synthetic book through the real ingest and match.
+
+``cashapp bench speed --payments N --invoices M --customers K`` writes customers and open
+invoices as CSV and the incoming cash as real bank files (NACHA receipt files of CCD+ and
+CTX credits, and a BAI2 statement of wires), then times each stage on a fresh DuckDB file:
+master-data import (set-up, reported but not part of the target), ingest, match, and the
+two together. Peak memory is the process's maximum resident set size.
+
+The book is shaped like a large AR ledger, not like a best case: payers write invoice
+references in several forms, a quarter pay without any reference (identified by name and
+amount), some pay several invoices at once, and a tenth are strangers whose payments must
+end up in the queue. Generation is seeded and deterministic.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import resource
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TypeVar
+
+from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
+
+T = TypeVar("T")
+
+BUSINESS_DAY = date(2026, 11, 20)
+OUR_ROUTING = "091000019"
+FILE_SIZE = 100_000  # payments per NACHA file: a large bank's daily receipt file
+WIRE_SHARE = 0.05  # of payments arriving as BAI2 wires
+
+_FIRST = (
+    "Acme Apex Atlas Beacon Birch Blue Bright Canyon Cedar Cobalt Crest Delta Eagle Ember "
+    "Evergreen Falcon Forge Frontier Golden Granite Harbor Highland Horizon Iron Juniper "
+    "Keystone Lakeside Liberty Lumen Maple Meridian Metro Summit Northern Oak Orion Pacific "
+    "Pinnacle Pioneer Prairie Quantum Redwood Ridge River Rocky Sierra Silver Spruce Sterling "
+    "Stone Sun Titan Trident Union Valley Vanguard Vertex Vista Western Willow Zenith"
+).split()
+_SECOND = (
+    "Agri Bay Bridge Coast Core Creek Field Gate Hill Lake Line Mark Mill Park Peak Point "
+    "Port Rock Shore Side Spring Star Tech Town Ward Water Way Wood Works"
+).split()
+_TRADE = (
+    "Plumbing Supply|Plumbing Services|Electric|Electrical Contractors|Logistics|Freight|"
+    "Foods|Food Service|Medical|Dental Group|Construction|Builders|Hardware|Industrial|"
+    "Manufacturing|Packaging|Printing|Software|Systems|Consulting|Engineering|Auto Parts|"
+    "Motors|Farms|Dairy|Bakery|Restaurants|Hospitality|Property Management|Realty|"
+    "Landscaping|Cleaning Services|Security|Telecom|Energy|Solar|Pharmacy|Labs|Textiles|"
+    "Furniture|Paper Products|Chemicals|Plastics|Metals|Steel|Lumber|Marine|Aviation|"
+    "Transport|Staffing"
+).split("|")
+_SUFFIX = ("Inc", "LLC", "Corp", "Co", "Ltd", "LP", "Holdings", "Inc.", "L.L.C.", "")
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedBook:
+    """Where the generated book was written, and what it holds."""
+
+    folder: Path
+    customers_csv: Path
+    invoices_csv: Path
+    bank_files: tuple[Path, ...]
+    payments: int
+    invoices: int
+    customers: int
+
+
+@dataclass(slots=True)
+class StageTiming:
+    stage: str
+    seconds: float
+    rows: int
+    peak_rss_mb: float
+
+
+@dataclass(slots=True)
+class SpeedReport:
+    payments: int
+    invoices: int
+    customers: int
+    stages: list[StageTiming] = field(default_factory=list)
+    applied: int = 0
+    exceptions: int = 0
+
+    @property
+    def ingest_and_match_seconds(self) -> float:
+        return sum(s.seconds for s in self.stages if s.stage in ("ingest", "match"))
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return max((s.peak_rss_mb for s in self.stages), default=0.0)
+
+
+def peak_rss_mb() -> float:
+    """Maximum resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def company_name(rng: random.Random) -> str:
+    """A plausible company name; the same first words recur with different trades."""
+    first = rng.choice(_FIRST)
+    if rng.random() < 0.6:
+        first = f"{first} {rng.choice(_SECOND)}"
+    suffix = rng.choice(_SUFFIX)
+    name = f"{first} {rng.choice(_TRADE)}"
+    return f"{name} {suffix}" if suffix else name
+
+
+def _unique_names(rng: random.Random, count: int) -> list[str]:
+    names: list[str] = []
+    seen: set[str] = set()
+    while len(names) < count:
+        name = company_name(rng)
+        key = name.upper()
+        if key in seen:  # a real ledger keeps look-alikes apart by a number or place
+            name = f"{name} #{len(names)}"
+            key = name.upper()
+        seen.add(key)
+        names.append(name)
+    return names
+
+
+def _reference_text(rng: random.Random, number: int) -> str:
+    shape = rng.randrange(6)
+    return (
+        f"INV-{number}",
+        f"INV{number}",
+        f"INV {number}",
+        f"inv-{number}",
+        f"#{number}",
+        f"Invoice {number}",
+    )[shape]
+
+
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def generate_speed_book(
+    folder: Path, *, payments: int, invoices: int, customers: int, seed: int = 1
+) -> SpeedBook:
+    """Write the master data and the bank files for one benchmark run."""
+    if not 0 < payments <= invoices:
+        raise ValueError("need 0 < payments <= invoices: every payment pays its own invoice")
+    if customers <= 0 or customers > invoices:
+        raise ValueError("need 0 < customers <= invoices")
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    inbox = folder / "inbox"
+    inbox.mkdir(exist_ok=True)
+    names = _unique_names(rng, customers)
+    customers_csv = folder / "customers.csv"
+    with customers_csv.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "name", "email", "currency", "terms"])
+        for n, name in enumerate(names):
+            writer.writerow([f"C{n + 1:07d}", name, "", "USD", "NET30"])
+    invoice_customer = [rng.randrange(customers) for _ in range(invoices)]
+    invoice_cents = [rng.randrange(5_000, 5_000_000) for _ in range(invoices)]
+    invoices_csv = folder / "invoices.csv"
+    first_number = 1_000_000
+    with invoices_csv.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["invoice_number", "customer_id", "invoice_date", "due_date", "amount", "currency"]
+        )
+        for i in range(invoices):
+            issued = BUSINESS_DAY - timedelta(days=rng.randrange(10, 70))
+            writer.writerow(
+                [
+                    f"INV-{first_number + i}",
+                    f"C{invoice_customer[i] + 1:07d}",
+                    issued.isoformat(),
+                    (issued + timedelta(days=30)).isoformat(),
+                    f"{Decimal(invoice_cents[i]) / 100:.2f}",
+                    "USD",
+                ]
+            )
+    paid = rng.sample(range(invoices), payments)
+    ach: list[AchBatch] = []
+    wires: list[Bai2Transaction] = []
+    for k, i in enumerate(paid):
+        shape = rng.random()
+        customer = invoice_customer[i]
+        payer = names[customer]
+        amount = Decimal(invoice_cents[i]) / 100
+        if shape < 0.10:  # a stranger: no customer of ours, no reference
+            payer = company_name(rng).upper() + " TRUST"
+            memo = ""
+        elif shape < 0.35:  # no reference: name and amount must do
+            memo = ""
+        else:
+            memo = _reference_text(rng, first_number + i)
+        if rng.random() < WIRE_SHARE:
+            text = f"ORG={payer.upper()} OBI={memo or 'PAYMENT'} BNF=OUR COMPANY"
+            wires.append(Bai2Transaction("195", amount, f"FW{k:09d}", "", text))
+            continue
+        addenda = (f"RMR*IV*{memo}**{amount}\\",) if memo else ()
+        entry = AchEntry(
+            "22", OUR_ROUTING, "000123456789", amount, f"P{k:014d}", "OUR COMPANY", addenda
+        )
+        company_id = f"1{customer:09d}"
+        ach.append(
+            AchBatch(
+                payer.upper()[:16],
+                company_id,
+                "CCD",
+                "PAYMENT",
+                BUSINESS_DAY,
+                "09100001",
+                (entry,),
+            )
+        )
+    created = datetime(2026, 11, 20, 6, tzinfo=UTC)
+    files: list[Path] = []
+    for n, chunk in enumerate(_chunks(ach, FILE_SIZE)):
+        path = inbox / f"ach-receipts-{n + 1:03d}.ach"
+        path.write_bytes(
+            write_nacha(
+                chunk,
+                immediate_destination=OUR_ROUTING,
+                immediate_origin="091000019",
+                created=created,
+                file_id_modifier=chr(ord("A") + n % 26),
+            )
+        )
+        files.append(path)
+    if wires:
+        path = inbox / "wires.bai2"
+        account = Bai2Account("000123456789", "USD", tuple(wires))
+        path.write_bytes(
+            write_bai2(
+                [account],
+                sender="091000019",
+                receiver="OURCO",
+                file_id="1",
+                created=created,
+                as_of=BUSINESS_DAY,
+            )
+        )
+        files.append(path)
+    return SpeedBook(
+        folder, customers_csv, invoices_csv, tuple(files), payments, invoices, customers
+    )
+
+
+def timed(stage: str, work: Callable[[], int], report: SpeedReport) -> None:
+    """Run one stage and record its wall time, rows and the peak RSS after it."""
+    start = time.perf_counter()
+    rows = work()
+    report.stages.append(
+        StageTiming(stage, time.perf_counter() - start, rows, round(peak_rss_mb(), 1))
+    )
+
+
+def run_speed_bench(
+    folder: Path, *, payments: int, invoices: int, customers: int, seed: int = 1
+) -> SpeedReport:
+    """Generate the book, then time import, ingest and match on a fresh database."""
+    from cashapp.config import load_config
+    from cashapp.ingest import ingest_paths
+    from cashapp.masterdata import import_customers, import_invoices
+    from cashapp.matching.pipeline import run_match
+    from cashapp.store import open_store
+
+    report = SpeedReport(payments, invoices, customers)
+    holder: list[SpeedBook] = []
+
+    def generate() -> int:
+        holder.append(
+            generate_speed_book(
+                folder, payments=payments, invoices=invoices, customers=customers, seed=seed
+            )
+        )
+        return payments
+
+    timed("generate files", generate, report)
+    book = holder[0]
+    db = folder / "bench.duckdb"
+    for stale in (db, db.with_suffix(".duckdb.wal")):
+        stale.unlink(missing_ok=True)
+    config = load_config(None, str(db))
+    with open_store(str(db)) as store:
+
+        def master_data() -> int:
+            c = import_customers(store, book.customers_csv, config)
+            i = import_invoices(store, book.invoices_csv, config)
+            return c.inserted + i.inserted
+
+        def ingest() -> int:
+            outcomes = ingest_paths(store, list(book.bank_files), config)
+            refused = [o for o in outcomes if o.status == "refused"]
+            if refused:
+                raise RuntimeError(f"benchmark file refused: {refused[0].reason}")
+            return sum(o.new for o in outcomes)
+
+        def match() -> int:
+            summary = run_match(store, config)
+            report.applied = summary.applied
+            report.exceptions = sum(summary.exceptions.values())
+            return summary.payments
+
+        timed("import master data", master_data, report)
+        timed("ingest", ingest, report)
+        timed("match", match, report)
+    return report
