@@ -387,6 +387,5 @@ def _write(
     except Exception as exc:
         raise FileRefused(f"could not store the file: {exc}") from exc
     finally:
-        con.unregister("incoming_arrow")
-        con.unregister("lines_arrow")
+        store.release("incoming_arrow", "lines_arrow")
     return new, already + duplicates_in_file

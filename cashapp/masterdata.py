@@ -378,4 +378,4 @@ def _insert_invoices(store: Store, rows: Sequence[InvoiceRow], now: datetime) ->
     try:
         store.execute("INSERT INTO invoices BY NAME SELECT * FROM invoices_arrow")
     finally:
-        store.con.unregister("invoices_arrow")
+        store.release("invoices_arrow")

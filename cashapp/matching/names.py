@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 LEGAL_SUFFIXES = frozenset(
     {
@@ -85,3 +86,81 @@ class TruncatedNameIndex:
                 break
             found.add(customer_id)
         return found.pop() if len(found) == 1 else None
+
+
+#: Blocking keys are the first characters of each word: a typo later in a word still
+#: shares the block, and two payers share a block only if they share a word start.
+BLOCK_PREFIX = 4
+#: A block this large says nothing (``SERV`` of SERVICES): it is not used for candidates.
+MAX_BLOCK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzyMatch:
+    customer_id: str
+    score: int  # 0-100, rapidfuzz ratio of the name keys
+    runner_up: int  # the best score of any other customer (0 if none)
+
+
+class FuzzyNameIndex:
+    """Payer name -> the one customer whose name is nearly the same, or no answer.
+
+    Never compares a payer with every customer: customers are blocked by the first
+    :data:`BLOCK_PREFIX` letters of each word of their name key, and a payer is scored
+    (rapidfuzz ``ratio``, cheap) only against the customers in its most selective blocks.
+    The tie guard refuses an answer when another customer scores within ``margin``
+    points: look-alikes such as ``ACME PLUMBING SUPPLY`` and ``ACME PLUMBING SERVICES``
+    stay apart, and such a payer goes to the queue instead.
+
+    A fuzzy hit is weak evidence (a stranger's name is always *similar* to someone): the
+    default rules only use it together with an open invoice of exactly the paid amount.
+    """
+
+    def __init__(self, keys: dict[str, str], *, threshold: int, margin: int) -> None:
+        self._threshold = threshold
+        self._margin = margin
+        self._keys: list[str] = []
+        self._ids: list[str] = []
+        blocks: dict[str, list[int]] = {}
+        for customer_id, key in sorted(keys.items()):
+            if not key:
+                continue
+            position = len(self._keys)
+            self._keys.append(key)
+            self._ids.append(customer_id)
+            for block in _blocks(key):
+                blocks.setdefault(block, []).append(position)
+        self._blocks = {b: members for b, members in blocks.items() if len(members) <= MAX_BLOCK}
+
+    def lookup(self, payer_key: str) -> FuzzyMatch | None:
+        from rapidfuzz import fuzz, process
+
+        if len(payer_key) < MIN_FUZZY_LENGTH:
+            return None
+        candidates: set[int] = set()
+        for block in _blocks(payer_key):
+            candidates.update(self._blocks.get(block, ()))
+        if not candidates:
+            return None
+        positions = sorted(candidates)
+        choices = [self._keys[i] for i in positions]
+        best = process.extract(
+            payer_key, choices, scorer=fuzz.ratio, limit=2, score_cutoff=self._threshold - 30
+        )
+        if not best:
+            return None
+        top_key, top_score, top_at = best[0]
+        runner_up = best[1][1] if len(best) > 1 else 0
+        score = round(top_score)
+        if score < self._threshold or score - round(runner_up) < self._margin:
+            return None
+        del top_key
+        return FuzzyMatch(self._ids[positions[top_at]], score, round(runner_up))
+
+
+#: Shorter payer names carry too little to be matched approximately.
+MIN_FUZZY_LENGTH = 6
+
+
+def _blocks(key: str) -> set[str]:
+    return {word[:BLOCK_PREFIX] for word in key.split() if len(word) >= 3}

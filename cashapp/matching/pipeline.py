@@ -37,7 +37,7 @@ from cashapp.matching.model import (
     PaymentToMatch,
     ReferenceHit,
 )
-from cashapp.matching.names import TruncatedNameIndex, name_key
+from cashapp.matching.names import FuzzyMatch, FuzzyNameIndex, TruncatedNameIndex, name_key
 from cashapp.matching.references import extract_references
 from cashapp.matching.rules import Rule, load_rules
 from cashapp.money import quantize
@@ -277,7 +277,7 @@ def _reference_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, 
             " WHERE l.payment_id IN (SELECT payment_id FROM payments WHERE matched_at IS NULL)"
         )
     finally:
-        store.con.unregister("ref_tokens")
+        store.release("ref_tokens")
     hits: dict[str, list[ReferenceHit]] = defaultdict(list)
     order = {"structured": 0, "invoice": 1, "po": 2, "bare": 3}
     for pid, invoice, kind, text, paid in sorted(joined, key=lambda r: (r[0], order[r[2]], r[1])):
@@ -286,7 +286,9 @@ def _reference_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, 
     return hits
 
 
-def _customer_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, list[CustomerHit]]:
+def _customer_hits(
+    store: Store, rows: Sequence[tuple[Any, ...]], config: Config
+) -> dict[str, list[CustomerHit]]:
     hits: dict[str, list[CustomerHit]] = defaultdict(list)
     name_keys = {name: name_key(name) for name in {r[4] for r in rows if r[4]}}
     by_key: dict[str, set[str]] = defaultdict(set)
@@ -304,6 +306,8 @@ def _customer_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, l
         aliases[(kind, value)].add(customer_id)
     customer_ids = {c.upper(): c for cs in by_key.values() for c in cs}
     truncated_cache: dict[str, str | None] = {}
+    fuzzy: FuzzyNameIndex | None = None  # built only if some payer needs it
+    fuzzy_cache: dict[str, FuzzyMatch | None] = {}
     for pid, _amt, _cur, _date, name, account, remittance, refs in rows:
         if account:
             for c in sorted(aliases.get(("account", account), ())):
@@ -328,6 +332,24 @@ def _customer_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, l
             match = truncated_cache.get(name) if not exact else None
             if match is not None:
                 hits[pid].append(CustomerHit(match, "truncated_name", Decimal("0.85"), name))
+        if key and not hits.get(pid):
+            # Nothing stronger identified the payer: the blocked, tie-guarded fuzzy index.
+            if key not in fuzzy_cache:
+                if fuzzy is None:
+                    fuzzy = FuzzyNameIndex(
+                        {c: name_key(n) for c, n in names.items()},
+                        threshold=config.matching.fuzzy_threshold,
+                        margin=config.matching.fuzzy_margin,
+                    )
+                fuzzy_cache[key] = fuzzy.lookup(key)
+            near = fuzzy_cache[key]
+            if near is not None:
+                detail = (
+                    f"{name} ~ {names[near.customer_id]} "
+                    f"(similarity {near.score}, next best {near.runner_up})"
+                )
+                score = Decimal(near.score) / 100
+                hits[pid].append(CustomerHit(near.customer_id, "fuzzy_name", score, detail))
     return hits
 
 
@@ -359,8 +381,7 @@ def _load_book(
             "  OR (open_amount > 0 AND (open_amount, currency) IN (SELECT a, cur FROM want_amt))"
         )
     finally:
-        for name in ("want_inv", "want_cust", "want_amt"):
-            store.con.unregister(name)
+        store.release("want_inv", "want_cust", "want_amt")
     book = Book()
     for number, customer, currency, amount, open_amount, *rest in rows:
         book.add(
@@ -380,7 +401,11 @@ def _load_book(
 
 
 def _write_decisions(
-    store: Store, decisions: Sequence[Decision], currency_of: dict[str, str], run_id: str
+    store: Store,
+    decisions: Sequence[Decision],
+    currency_of: dict[str, str],
+    run_id: str,
+    reference_rules: Sequence[str] = (),
 ) -> None:
     now = utcnow()
     apps: dict[str, list[Any]] = defaultdict(list)
@@ -492,9 +517,48 @@ def _write_decisions(
             " FROM new_excs",
             [now],
         )
+        _learn_fingerprints(store, reference_rules, now)
     finally:
-        for name in ("new_apps", "new_excs", "new_status"):
-            con.unregister(name)
+        store.release("new_apps", "new_excs", "new_status")
+
+
+def _learn_fingerprints(store: Store, reference_rules: Sequence[str], now: Any) -> None:
+    """Remember which customer pays from which originator, as proven by references.
+
+    A payment applied because its remittance named the invoices shows that its payer
+    account belongs to (or pays for) that customer; the next payment from the same
+    account without a reference is then identified by it. Only unmasked identifiers are
+    learned (a NACHA originator ``ach:<company id>``): a masked ``****6789`` is shared by
+    too many payers to identify anyone. An account that turns out to pay for several
+    customers (a parent company) maps to all of them and so identifies none.
+    """
+    if not reference_rules:
+        return
+    store.con.register(
+        "reference_rules", pa.table({"rule": pa.array(list(reference_rules), pa.string())})
+    )
+    try:
+        store.execute(
+            "INSERT INTO customer_aliases"
+            " (customer_id, kind, value, learned_from, created_at, created_by)"
+            " SELECT a.customer_id, 'account', payer_account, min(payment_id), ?, 'rule:learned'"
+            " FROM new_apps a JOIN payments p USING (payment_id)"
+            " WHERE a.kind = 'payment' AND a.customer_id IS NOT NULL"
+            "   AND a.rule IN (SELECT rule FROM reference_rules)"
+            "   AND p.payer_account <> '' AND NOT contains(p.payer_account, '*')"
+            " GROUP BY a.customer_id, payer_account"
+            " ON CONFLICT DO NOTHING",
+            [now],
+        )
+        store.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+            " SELECT ?, 'rule:learned', 'learn', 'customer_alias', value,"
+            "  json_object('customer', customer_id, 'kind', kind, 'from', learned_from)"
+            " FROM customer_aliases WHERE created_at = ? AND created_by = 'rule:learned'",
+            [now, now],
+        )
+    finally:
+        store.release("reference_rules")
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -526,7 +590,7 @@ def run_match(
         summary.ignored = int(ignored[0]) if ignored else 0
         rows = _load_payments(store)
         refs = _reference_hits(store, rows)
-        customers = _customer_hits(store, rows)
+        customers = _customer_hits(store, rows, config)
         amounts = {(r[1], r[2]) for r in rows if not customers.get(r[0])}
         book = _load_book(store, refs, customers, amounts)
         decisions = []
@@ -562,7 +626,8 @@ def run_match(
                 summary.amount_applied[currency] = (
                     summary.amount_applied.get(currency, Decimal(0)) + applied
                 )
-        _write_decisions(store, decisions, currency_of, run_id)
+        reference_rules = [r.id for r in rules if r.primitive.startswith("reference_")]
+        _write_decisions(store, decisions, currency_of, run_id, reference_rules)
         store.execute(
             "INSERT INTO runs VALUES (?, 'match', ?, ?, ?, ?)",
             [run_id, utcnow(), utcnow(), actor, json.dumps(summary.as_json())],

@@ -12,6 +12,7 @@ ran, so ``cashapp init`` is safe to re-run and upgrades an older database in pla
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -133,6 +134,17 @@ class Store:
 
     def fetchall(self, sql: str, params: Sequence[object] | None = None) -> list[tuple[Any, ...]]:
         return self.execute(sql, params).fetchall()
+
+    def release(self, *names: str) -> None:
+        """Unregister Arrow tables handed to DuckDB, even inside a failed transaction.
+
+        DuckDB refuses ``unregister`` while a transaction is aborted; raising then would
+        hide the error that aborted it, so the refusal is ignored (the registration ends
+        with the connection anyway).
+        """
+        for name in names:
+            with contextlib.suppress(duckdb.Error):
+                self.con.unregister(name)
 
     def scalar(self, sql: str, params: Sequence[object] | None = None) -> Any:
         row = self.execute(sql, params).fetchone()
