@@ -154,6 +154,11 @@ def _mapped(
 
 
 def _parse_date(text: str) -> date:
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:  # ISO, the common case: fromisoformat is ~20x faster than strptime
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
         try:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date

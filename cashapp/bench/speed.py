@@ -213,6 +213,7 @@ class SpeedReport:
     stages: list[StageTiming] = field(default_factory=list)
     applied: int = 0
     exceptions: int = 0
+    match_stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def ingest_and_match_seconds(self) -> float:
@@ -228,9 +229,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_SYLLABLES = "al bar ben cor dan del el fen gar hal ion jor kal len mar nor or pel quin ros sal ten ul var wen yor zan bro cla dre fra gri kro pla stra tri vel"
+
+_SYLLABLE_LIST = _SYLLABLES.split()
+
+
+def _coined_word(rng: random.Random) -> str:
+    """A made-up brand word (Kalvaros, Trimen): 200k customers need more than a dictionary."""
+    return "".join(rng.choice(_SYLLABLE_LIST) for _ in range(rng.randint(2, 3))).capitalize()
+
+
 def company_name(rng: random.Random) -> str:
     """A plausible company name; the same first words recur with different trades."""
-    first = rng.choice(_FIRST)
+    first = rng.choice(_FIRST) if rng.random() < 0.5 else _coined_word(rng)
     if rng.random() < 0.6:
         first = f"{first} {rng.choice(_SECOND)}"
     suffix = rng.choice(_SUFFIX)
@@ -431,6 +442,7 @@ def run_speed_bench(
             summary = run_match(store, config)
             report.applied = summary.applied
             report.exceptions = sum(summary.exceptions.values())
+            report.match_stages = dict(summary.timings)
             return summary.payments
 
         timed("import master data", master_data, report)

@@ -342,12 +342,16 @@ def _subsets(
     caller treats the result as not unique (an unfinished search proves nothing)."""
     pool = [i for i in invoices if ZERO < i.open_amount <= target + tolerance]
     pool = pool[: s.max_subset_candidates]
+    # Exact integer arithmetic in ten-thousandths (the store's scale): the same result as
+    # Decimal sums, several times faster in the inner loop.
+    units = [int(i.open_amount.scaleb(4)) for i in pool]
+    goal, slack = int(target.scaleb(4)), int(tolerance.scaleb(4))
     deadline = time.monotonic() + s.subset_time_limit_ms / 1000
     found: list[tuple[OpenInvoice, ...]] = []
     for size in range(2, min(s.max_subset_size, len(pool)) + 1):
-        for n, combo in enumerate(combinations(pool, size)):
-            if abs(sum((i.open_amount for i in combo), ZERO) - target) <= tolerance:
-                found.append(combo)
+        for n, combo in enumerate(combinations(range(len(pool)), size)):
+            if abs(sum(units[k] for k in combo) - goal) <= slack:
+                found.append(tuple(pool[k] for k in combo))
                 if len(found) >= limit:
                     return found
             if n % 2048 == 0 and time.monotonic() > deadline:
@@ -405,6 +409,13 @@ PRIMITIVE_FUNCTIONS = {
 # --- fallback: the exception and its suggestions ----------------------------------------
 
 
+#: Suggestions are hints for a person, not decisions: a smaller combination search is
+#: enough, and it keeps a queue of thousands of unexplained payments cheap.
+_SUGGESTION_SEARCH = EngineSettings(
+    max_subset_candidates=12, max_subset_size=3, subset_time_limit_ms=10
+)
+
+
 def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestion]:
     scored: dict[tuple[str, ...], Suggestion] = {}
 
@@ -437,7 +448,7 @@ def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestio
                         f"payer identified by {hit.method}; open amount equals payment",
                     )
                 )
-        for combo in _subsets(open_invoices, p.amount, ZERO, s, limit=MAX_SUGGESTIONS):
+        for combo in _subsets(open_invoices, p.amount, ZERO, _SUGGESTION_SEARCH, MAX_SUGGESTIONS):
             if combo:
                 add(
                     Suggestion(

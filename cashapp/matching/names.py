@@ -119,43 +119,47 @@ class FuzzyNameIndex:
     def __init__(self, keys: dict[str, str], *, threshold: int, margin: int) -> None:
         self._threshold = threshold
         self._margin = margin
-        self._keys: list[str] = []
         self._ids: list[str] = []
-        blocks: dict[str, list[int]] = {}
+        members: dict[str, list[int]] = {}
+        keys_of: dict[str, list[str]] = {}
         for customer_id, key in sorted(keys.items()):
             if not key:
                 continue
-            position = len(self._keys)
-            self._keys.append(key)
+            position = len(self._ids)
             self._ids.append(customer_id)
             for block in _blocks(key):
-                blocks.setdefault(block, []).append(position)
-        self._blocks = {b: members for b, members in blocks.items() if len(members) <= MAX_BLOCK}
+                members.setdefault(block, []).append(position)
+                keys_of.setdefault(block, []).append(key)
+        # each block keeps its own list of keys, so a lookup hands rapidfuzz ready lists
+        self._blocks = {b: (keys_of[b], m) for b, m in members.items() if len(m) <= MAX_BLOCK}
 
     def lookup(self, payer_key: str) -> FuzzyMatch | None:
         from rapidfuzz import fuzz, process
 
         if len(payer_key) < MIN_FUZZY_LENGTH:
             return None
-        candidates: set[int] = set()
+        best: dict[int, float] = {}
+        cutoff = max(self._threshold - self._margin - 1, 0)
         for block in _blocks(payer_key):
-            candidates.update(self._blocks.get(block, ()))
-        if not candidates:
-            return None
-        positions = sorted(candidates)
-        choices = [self._keys[i] for i in positions]
-        best = process.extract(
-            payer_key, choices, scorer=fuzz.ratio, limit=2, score_cutoff=self._threshold - 30
-        )
+            found = self._blocks.get(block)
+            if found is None:
+                continue
+            keys, positions = found
+            for _, score, at in process.extract(
+                payer_key, keys, scorer=fuzz.ratio, limit=3, score_cutoff=cutoff
+            ):
+                position = positions[at]
+                if score > best.get(position, -1.0):
+                    best[position] = score
         if not best:
             return None
-        top_key, top_score, top_at = best[0]
-        runner_up = best[1][1] if len(best) > 1 else 0
+        ranked = sorted(best.items(), key=lambda item: (-item[1], self._ids[item[0]]))
+        top_at, top_score = ranked[0]
+        runner_up = round(ranked[1][1]) if len(ranked) > 1 else 0
         score = round(top_score)
-        if score < self._threshold or score - round(runner_up) < self._margin:
+        if score < self._threshold or score - runner_up < self._margin:
             return None
-        del top_key
-        return FuzzyMatch(self._ids[positions[top_at]], score, round(runner_up))
+        return FuzzyMatch(self._ids[top_at], score, runner_up)
 
 
 #: Shorter payer names carry too little to be matched approximately.

@@ -20,6 +20,7 @@ Stages (DESIGN §6), each a set-based step over all unmatched payments at once:
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,14 @@ from typing import Any
 import pyarrow as pa
 
 from cashapp.config import Config
+from cashapp.matching.bulk import (
+    NameSettings,
+    apply_certain,
+    build_customer_hits,
+    build_reference_hits,
+    drop_evidence,
+    hits_for_engine,
+)
 from cashapp.matching.engine import Book, EngineSettings, customer_hits_by_reference, decide
 from cashapp.matching.model import (
     CustomerHit,
@@ -37,8 +46,6 @@ from cashapp.matching.model import (
     PaymentToMatch,
     ReferenceHit,
 )
-from cashapp.matching.names import FuzzyMatch, FuzzyNameIndex, TruncatedNameIndex, name_key
-from cashapp.matching.references import extract_references
 from cashapp.matching.rules import Rule, load_rules
 from cashapp.money import quantize
 from cashapp.store import Store, utcnow
@@ -61,6 +68,13 @@ class MatchSummary:
     exceptions: dict[str, int] = field(default_factory=dict)
     amount_applied: dict[str, Decimal] = field(default_factory=dict)
     dry_run: bool = False
+    #: wall seconds per stage, for `cashapp bench speed` and for anyone asking why a run is slow
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, stage: str, started: float) -> float:
+        now = time.perf_counter()
+        self.timings[stage] = round(self.timings.get(stage, 0.0) + now - started, 3)
+        return now
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -146,7 +160,7 @@ def _process_events(store: Store, run_id: str, actor: str, summary: MatchSummary
     events = store.fetchall(
         "SELECT e.payment_id, e.source, e.kind, e.related_ref, e.reason_code, e.amount,"
         "  e.currency, o.payment_id, o.customer_id"
-        " FROM payments e LEFT JOIN payments o"
+        " FROM payments e LEFT JOIN v_payments o"
         "   ON o.source_ref = e.related_ref AND e.related_ref <> '' AND o.kind = 'payment'"
         "  AND o.source = e.source"
         " WHERE e.matched_at IS NULL AND e.kind IN ('return', 'chargeback', 'refund')"
@@ -233,126 +247,6 @@ def _load_payments(store: Store) -> list[tuple[Any, ...]]:
     )
 
 
-def _match_text(remittance: str | None, refs: Sequence[str] | None) -> str:
-    """The text references and customer ids are looked for in: remittance plus explicit refs."""
-    return " ".join([remittance or "", *(refs or [])])
-
-
-def _reference_hits(store: Store, rows: Sequence[tuple[Any, ...]]) -> dict[str, list[ReferenceHit]]:
-    """Extract reference tokens in Python, join them to the invoices in DuckDB."""
-    pids: list[str] = []
-    kinds: list[str] = []
-    keys: list[str] = []
-    texts: list[str] = []
-    cache: dict[str, list[tuple[str, str, str]]] = {}
-    for pid, _amt, _cur, _date, _name, _acct, remittance, refs in rows:
-        text = _match_text(remittance, refs)
-        found = cache.get(text)
-        if found is None:
-            found = [(r.kind, r.key, r.text) for r in extract_references(text)]
-            cache[text] = found
-        for kind, key, token in found:
-            pids.append(pid)
-            kinds.append(kind)
-            keys.append(key)
-            texts.append(token)
-    tokens = pa.table({"payment_id": pids, "kind": kinds, "key": keys, "text": texts})
-    store.con.register("ref_tokens", tokens)
-    try:
-        joined = store.fetchall(
-            "SELECT t.payment_id, i.invoice_number, t.kind, t.text, NULL::DECIMAL(18,4) AS paid"
-            " FROM ref_tokens t JOIN invoices i ON i.ref_key = t.key"
-            " WHERE t.kind IN ('invoice', 'bare')"
-            " UNION ALL"
-            " SELECT t.payment_id, i.invoice_number, 'po', t.text, NULL"
-            " FROM ref_tokens t JOIN invoices i"
-            "   ON t.kind = 'po' AND i.po_number <> ''"
-            "  AND regexp_replace(upper(i.po_number), '[^0-9A-Z]', '', 'g') = t.key"
-            " UNION ALL"
-            " SELECT l.payment_id, i.invoice_number, 'structured',"
-            "  l.qualifier || ' ' || l.reference, l.paid"
-            " FROM remittance_lines l JOIN invoices i"
-            "   ON i.ref_key = regexp_replace(upper(l.reference), '[^0-9]', '', 'g')"
-            "   OR i.invoice_number = l.reference"
-            " WHERE l.payment_id IN (SELECT payment_id FROM payments WHERE matched_at IS NULL)"
-        )
-    finally:
-        store.release("ref_tokens")
-    hits: dict[str, list[ReferenceHit]] = defaultdict(list)
-    order = {"structured": 0, "invoice": 1, "po": 2, "bare": 3}
-    for pid, invoice, kind, text, paid in sorted(joined, key=lambda r: (r[0], order[r[2]], r[1])):
-        if all(h.invoice_number != invoice for h in hits[pid]):
-            hits[pid].append(ReferenceHit(invoice, kind, text, paid))
-    return hits
-
-
-def _customer_hits(
-    store: Store, rows: Sequence[tuple[Any, ...]], config: Config
-) -> dict[str, list[CustomerHit]]:
-    hits: dict[str, list[CustomerHit]] = defaultdict(list)
-    name_keys = {name: name_key(name) for name in {r[4] for r in rows if r[4]}}
-    by_key: dict[str, set[str]] = defaultdict(set)
-    names: dict[str, str] = {}
-    for customer_id, key, name in store.fetchall(
-        "SELECT customer_id, name_key, name FROM customers"
-    ):
-        by_key[key].add(customer_id)
-        names[customer_id] = name
-    truncated = TruncatedNameIndex(names)
-    aliases: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for kind, value, customer_id in store.fetchall(
-        "SELECT kind, value, customer_id FROM customer_aliases"
-    ):
-        aliases[(kind, value)].add(customer_id)
-    customer_ids = {c.upper(): c for cs in by_key.values() for c in cs}
-    truncated_cache: dict[str, str | None] = {}
-    fuzzy: FuzzyNameIndex | None = None  # built only if some payer needs it
-    fuzzy_cache: dict[str, FuzzyMatch | None] = {}
-    for pid, _amt, _cur, _date, name, account, remittance, refs in rows:
-        if account:
-            for c in sorted(aliases.get(("account", account), ())):
-                hits[pid].append(CustomerHit(c, "account", Decimal("0.99"), account))
-        tokens = {t.strip(".,;:()#") for t in _match_text(remittance, refs).upper().split()}
-        for token in sorted(tokens & customer_ids.keys()):
-            hits[pid].append(
-                CustomerHit(customer_ids[token], "customer_id", Decimal("0.95"), token)
-            )
-        key = name_keys.get(name, "")
-        if key:
-            exact = by_key.get(key, set())
-            if len(exact) == 1:
-                hits[pid].append(CustomerHit(next(iter(exact)), "exact_name", Decimal("0.9"), name))
-            elif len(exact) > 1:
-                for c in sorted(exact):
-                    hits[pid].append(CustomerHit(c, "exact_name", Decimal("0.5"), name))
-            for c in sorted(aliases.get(("name", key), ())):
-                hits[pid].append(CustomerHit(c, "alias", Decimal("0.85"), name))
-            if not exact and name not in truncated_cache:
-                truncated_cache[name] = truncated.lookup(name)
-            match = truncated_cache.get(name) if not exact else None
-            if match is not None:
-                hits[pid].append(CustomerHit(match, "truncated_name", Decimal("0.85"), name))
-        if key and not hits.get(pid):
-            # Nothing stronger identified the payer: the blocked, tie-guarded fuzzy index.
-            if key not in fuzzy_cache:
-                if fuzzy is None:
-                    fuzzy = FuzzyNameIndex(
-                        {c: name_key(n) for c, n in names.items()},
-                        threshold=config.matching.fuzzy_threshold,
-                        margin=config.matching.fuzzy_margin,
-                    )
-                fuzzy_cache[key] = fuzzy.lookup(key)
-            near = fuzzy_cache[key]
-            if near is not None:
-                detail = (
-                    f"{name} ~ {names[near.customer_id]} "
-                    f"(similarity {near.score}, next best {near.runner_up})"
-                )
-                score = Decimal(near.score) / 100
-                hits[pid].append(CustomerHit(near.customer_id, "fuzzy_name", score, detail))
-    return hits
-
-
 def _load_book(
     store: Store,
     refs: dict[str, list[ReferenceHit]],
@@ -401,11 +295,7 @@ def _load_book(
 
 
 def _write_decisions(
-    store: Store,
-    decisions: Sequence[Decision],
-    currency_of: dict[str, str],
-    run_id: str,
-    reference_rules: Sequence[str] = (),
+    store: Store, decisions: Sequence[Decision], currency_of: dict[str, str], run_id: str
 ) -> None:
     now = utcnow()
     apps: dict[str, list[Any]] = defaultdict(list)
@@ -517,12 +407,13 @@ def _write_decisions(
             " FROM new_excs",
             [now],
         )
-        _learn_fingerprints(store, reference_rules, now)
     finally:
         store.release("new_apps", "new_excs", "new_status")
 
 
-def _learn_fingerprints(store: Store, reference_rules: Sequence[str], now: Any) -> None:
+def _learn_fingerprints(
+    store: Store, reference_rules: Sequence[str], run_id: str, now: Any
+) -> None:
     """Remember which customer pays from which originator, as proven by references.
 
     A payment applied because its remittance named the invoices shows that its payer
@@ -542,13 +433,14 @@ def _learn_fingerprints(store: Store, reference_rules: Sequence[str], now: Any) 
             "INSERT INTO customer_aliases"
             " (customer_id, kind, value, learned_from, created_at, created_by)"
             " SELECT a.customer_id, 'account', payer_account, min(payment_id), ?, 'rule:learned'"
-            " FROM new_apps a JOIN payments p USING (payment_id)"
-            " WHERE a.kind = 'payment' AND a.customer_id IS NOT NULL"
+            " FROM applications a JOIN payments p USING (payment_id)"
+            " WHERE a.run_id = ? AND a.status = 'active'"
+            "   AND a.kind = 'payment' AND a.customer_id IS NOT NULL"
             "   AND a.rule IN (SELECT rule FROM reference_rules)"
             "   AND p.payer_account <> '' AND NOT contains(p.payer_account, '*')"
             " GROUP BY a.customer_id, payer_account"
             " ON CONFLICT DO NOTHING",
-            [now],
+            [now, run_id],
         )
         store.execute(
             "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
@@ -579,6 +471,7 @@ def run_match(
     settings = settings_for(config)
     store.execute("BEGIN TRANSACTION")
     try:
+        t = time.perf_counter()
         _process_events(store, run_id, actor, summary)
         _mark_returned_originals(store, run_id)
         ignored = store.execute(
@@ -588,11 +481,29 @@ def run_match(
             [utcnow(), run_id],
         ).fetchone()
         summary.ignored = int(ignored[0]) if ignored else 0
+        now = utcnow()
+        t = summary.lap("events", t)
+        build_reference_hits(store)
+        t = summary.lap("references", t)
+        build_customer_hits(
+            store, NameSettings(config.matching.fuzzy_threshold, config.matching.fuzzy_margin)
+        )
+        t = summary.lap("customers", t)
+        certain = apply_certain(store, rules, run_id, now)
+        t = summary.lap("certain (set-based)", t)
+        summary.payments += certain.applied
+        summary.applied += certain.applied
+        for currency, amount in certain.amount_applied.items():
+            summary.amount_applied[currency] = (
+                summary.amount_applied.get(currency, Decimal(0)) + amount
+            )
         rows = _load_payments(store)
-        refs = _reference_hits(store, rows)
-        customers = _customer_hits(store, rows, config)
+        ref_rows, customer_rows = hits_for_engine(store)
+        refs = {pid: [ReferenceHit(*r) for r in hs] for pid, hs in ref_rows.items()}
+        customers = {pid: [CustomerHit(*c) for c in hs] for pid, hs in customer_rows.items()}
         amounts = {(r[1], r[2]) for r in rows if not customers.get(r[0])}
         book = _load_book(store, refs, customers, amounts)
+        t = summary.lap("load for engine", t)
         decisions = []
         currency_of = {}
         for pid, stored_amount, currency, value_date, name, _acct, _rem, _refs in rows:
@@ -627,7 +538,11 @@ def run_match(
                     summary.amount_applied.get(currency, Decimal(0)) + applied
                 )
         reference_rules = [r.id for r in rules if r.primitive.startswith("reference_")]
-        _write_decisions(store, decisions, currency_of, run_id, reference_rules)
+        t = summary.lap("engine", t)
+        _write_decisions(store, decisions, currency_of, run_id)
+        _learn_fingerprints(store, reference_rules, run_id, now)
+        t = summary.lap("write", t)
+        drop_evidence(store)
         store.execute(
             "INSERT INTO runs VALUES (?, 'match', ?, ?, ?, ?)",
             [run_id, utcnow(), utcnow(), actor, json.dumps(summary.as_json())],

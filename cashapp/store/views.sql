@@ -2,12 +2,17 @@
 -- contract: BI tools and scripts rely on them. More columns may be added, never renamed.
 -- Recreated on every open, so a view change needs no migration.
 
+-- The payer is the customer the matcher identified, else the customer its active
+-- applications went to (the set-based path records it there only).
 CREATE OR REPLACE VIEW v_payments AS
-SELECT payment_id, source, source_ref, kind, amount, currency, value_date, payer_name,
-       remittance, status,
-       payer_account, refs AS "references", related_ref, reason_code, account, type_code,
-       customer_id, file_id, location, ingested_at, matched_at
-FROM payments;
+SELECT p.payment_id, p.source, p.source_ref, p.kind, p.amount, p.currency, p.value_date,
+       p.payer_name, p.remittance, p.status,
+       p.payer_account, p.refs AS "references", p.related_ref, p.reason_code, p.account,
+       p.type_code, coalesce(p.customer_id, a.customer_id) AS customer_id, p.file_id,
+       p.location, p.ingested_at, p.matched_at
+FROM payments p
+LEFT JOIN (SELECT payment_id, min(customer_id) AS customer_id FROM applications
+           WHERE status = 'active' GROUP BY payment_id) a USING (payment_id);
 
 CREATE OR REPLACE VIEW v_applications AS
 SELECT a.application_id, a.payment_id, a.invoice_number, a.customer_id, a.amount, a.kind,
