@@ -41,9 +41,11 @@ app = typer.Typer(
 import_app = typer.Typer(no_args_is_help=True, help="Import master data from the ERP.")
 exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue.")
 report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and accounting.")
+bench_app = typer.Typer(no_args_is_help=True, help="Matching quality and speed benchmarks.")
 app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(report_app, name="report")
+app.add_typer(bench_app, name="bench")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -486,6 +488,85 @@ def demo(
         )
         cols = [d[0] for d in open_rows.description or []]
         print_rows(cols, open_rows.fetchall(), OutputFormat.table, title="open exceptions")
+
+
+#: The targets of the matching issue; `bench quality` exits 1 when one is missed.
+QUALITY_TARGETS = {"precision": 0.999, "auto_match_rate": 0.95}
+FLAGS_THAT_MUST_NOT_BE_MISSED = ("short_payment", "over_payment", "ach_return", "chargeback")
+
+
+@bench_app.command("quality")
+def bench_quality(
+    seeds: Annotated[int, typer.Option(help="Books to generate (seeds 1..N).")] = 20,
+    per_case: Annotated[int, typer.Option(help="Payments per case and seed (1-6).")] = 6,
+    workdir: Annotated[Path, typer.Option(help="Where books and databases go.")] = Path(
+        "var/bench"
+    ),
+) -> None:
+    """Labelled books in every bank format through ingest and match: precision, recall.
+
+    Exits 1 if precision < 99.9 %, the auto-match rate < 95 % of the payments a careful
+    person could apply, or any short/over payment, return or chargeback flag is missed.
+    """
+    from cashapp.bench.quality import combine, run_quality_bench
+
+    if seeds < 1 or not 1 <= per_case <= 6:
+        fail("--seeds must be >= 1 and --per-case 1..6")
+    reports = [
+        run_quality_bench(workdir, seed=seed, per_case=per_case) for seed in range(1, seeds + 1)
+    ]
+    report = combine(reports)
+    out.print(f"[bold]{seeds} seeds combined[/]", highlight=False)
+    out.print(report.render(), highlight=False, markup=False)
+    missed = [
+        f"{name} {getattr(report, name):.4f} < {target}"
+        for name, target in QUALITY_TARGETS.items()
+        if getattr(report, name) < target
+    ]
+    for flag in FLAGS_THAT_MUST_NOT_BE_MISSED:
+        recall = report.recall(flag)
+        if recall is not None and recall < 1:
+            missed.append(f"{flag} recall {recall:.4f} < 1")
+    if missed:
+        err.print(f"[bold red]targets missed:[/] {'; '.join(missed)}", highlight=False)
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@bench_app.command("speed")
+def bench_speed(
+    payments: Annotated[int, typer.Option(help="Incoming payments.")] = 100_000,
+    invoices: Annotated[int, typer.Option(help="Open invoices (>= payments).")] = 200_000,
+    customers: Annotated[int, typer.Option(help="Customers.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 1,
+    workdir: Annotated[Path, typer.Option(help="Where files and the database go.")] = Path(
+        "var/bench/speed"
+    ),
+) -> None:
+    """Generate bank files for a large book, time ingest and match, report peak memory."""
+    from cashapp.bench.speed import run_speed_bench
+
+    try:
+        report = run_speed_bench(
+            workdir, payments=payments, invoices=invoices, customers=customers, seed=seed
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    rows = [
+        (s.stage, f"{s.seconds:.2f}", s.rows, f"{s.rows / s.seconds:,.0f}", f"{s.peak_rss_mb:,.0f}")
+        for s in report.stages
+    ]
+    total = report.ingest_and_match_seconds
+    rows.append(("ingest + match", f"{total:.2f}", payments, f"{payments / total:,.0f}", ""))
+    title = f"{payments:,} payments, {invoices:,} invoices, {customers:,} customers"
+    print_rows(
+        ("stage", "seconds", "rows", "rows/s", "peak RSS MB"), rows, OutputFormat.table, title
+    )
+    print_rows(
+        ("match stage", "seconds"),
+        list(report.match_stages.items()),
+        OutputFormat.table,
+        title=f"match: {report.applied:,} applied, {report.exceptions:,} exceptions",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -154,3 +154,12 @@ def test_masked_accounts_are_never_learned() -> None:
     run_match(store, Config())
     assert store.scalar("SELECT count(*) FROM customer_aliases") == 0
     store.close()
+
+
+def test_a_misspelt_or_cut_legal_form_costs_nothing() -> None:
+    keys = {"C9": name_key("Keystone Uniform Rental Corporation")}
+    index = FuzzyNameIndex(keys, threshold=90, margin=5)
+    for payer in ("KEYSTONE UNIFORM RENTAL COROPRATION", "KEYSTONE UNIFORM RENTAL CROPORAT"):
+        match = index.lookup(name_key(payer))
+        assert match is not None, payer
+        assert match.customer_id == "C9"

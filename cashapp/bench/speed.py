@@ -225,11 +225,31 @@ class SpeedReport:
 
 
 def peak_rss_mb() -> float:
-    """Maximum resident set size of this process so far (Linux reports KiB)."""
+    """Peak resident set size since the last :func:`reset_peak_rss` (Linux VmHWM), in MB.
+
+    Falls back to the process-lifetime maximum where /proc is not available.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-_SYLLABLES = "al bar ben cor dan del el fen gar hal ion jor kal len mar nor or pel quin ros sal ten ul var wen yor zan bro cla dre fra gri kro pla stra tri vel"
+def reset_peak_rss() -> None:
+    """Start a new peak-memory window, so each stage reports its own peak (Linux only)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+_SYLLABLES = (
+    "al bar ben cor dan del el fen gar hal ion jor kal len mar nor or pel quin ros sal ten ul var "
+    "wen yor zan bro cla dre fra gri kro pla stra tri vel"
+)
 
 _SYLLABLE_LIST = _SYLLABLES.split()
 
@@ -389,7 +409,8 @@ def generate_speed_book(
 
 
 def timed(stage: str, work: Callable[[], int], report: SpeedReport) -> None:
-    """Run one stage and record its wall time, rows and the peak RSS after it."""
+    """Run one stage and record its wall time, rows and its own peak RSS."""
+    reset_peak_rss()
     start = time.perf_counter()
     rows = work()
     report.stages.append(

@@ -290,6 +290,28 @@ def _ref_over(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> D
     return _applied_decision(p, allocs, (exc,))
 
 
+def _line_amounts(p: PaymentToMatch, invoices: Sequence[OpenInvoice]) -> list[Decimal] | None:
+    """What the remittance says was paid on each invoice, if it says so for all of them.
+
+    Structured remittance (X12 820 RMR04, camt RfrdDocAmt) carries the payer's own split;
+    when those amounts add up to the payment, they -- not oldest-first -- decide which
+    invoice is short (a deduction taken on one line is that line's short pay).
+    """
+    paid: dict[str, Decimal] = {}
+    for hit in p.references:
+        if hit.paid is not None and hit.invoice_number not in paid:
+            paid[hit.invoice_number] = hit.paid
+    amounts = [paid.get(i.invoice_number) for i in invoices]
+    if any(a is None for a in amounts):
+        return None
+    known = [a for a in amounts if a is not None]
+    if sum(known, ZERO) != p.amount or any(a < 0 for a in known):
+        return None
+    if any(a > i.open_amount for a, i in zip(known, invoices, strict=True)):
+        return None
+    return known
+
+
 def _ref_short(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
     invoices = [i for i in _referenced(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
@@ -297,14 +319,21 @@ def _ref_short(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> 
     total = sum((i.open_amount for i in invoices), ZERO)
     if total <= p.amount:
         return None
-    remaining = p.amount
-    paid = []
-    for invoice in sorted(invoices, key=lambda i: (i.due_date, i.invoice_number)):
-        part = min(invoice.open_amount, remaining)
-        paid.append((invoice, part))
-        remaining -= part
+    by_line = _line_amounts(p, invoices)
+    if by_line is not None:
+        paid = list(zip(invoices, by_line, strict=True))
+    else:
+        remaining = p.amount
+        paid = []
+        for invoice in sorted(invoices, key=lambda i: (i.due_date, i.invoice_number)):
+            part = min(invoice.open_amount, remaining)
+            paid.append((invoice, part))
+            remaining -= part
     order = [i for i, _ in paid]
-    allocs = _apply(order, [a for _, a in paid], "payment", rule, _evidence(p, invoices))
+    evidence = _evidence(p, invoices)
+    if by_line is not None:
+        evidence = {**evidence, "split": "as the remittance lines say"}
+    allocs = _apply(order, [a for _, a in paid], "payment", rule, evidence)
     short = total - p.amount
     still_open = next(i for i in order if i.open_amount > 0)
     exc = RaisedException(

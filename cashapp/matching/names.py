@@ -136,6 +136,7 @@ class FuzzyNameIndex:
     def lookup(self, payer_key: str) -> FuzzyMatch | None:
         from rapidfuzz import fuzz, process
 
+        payer_key = _without_misspelt_suffix(payer_key)
         if len(payer_key) < MIN_FUZZY_LENGTH:
             return None
         best: dict[int, float] = {}
@@ -164,6 +165,27 @@ class FuzzyNameIndex:
 
 #: Shorter payer names carry too little to be matched approximately.
 MIN_FUZZY_LENGTH = 6
+
+
+_LONG_SUFFIXES = tuple(sorted(s for s in LEGAL_SUFFIXES if len(s) >= 4))
+
+
+def _without_misspelt_suffix(key: str) -> str:
+    """Drop a trailing word that is a misspelt legal form (``COROPRATION``, ``LIMTED``).
+
+    :func:`name_key` strips legal forms spelled right; a typo in one would otherwise stay
+    in the key and cost a fuzzy score ten points for a word that says nothing.
+    """
+    from rapidfuzz import fuzz
+
+    words = key.split()
+    while len(words) > 1 and len(words[-1]) >= 5:
+        last = words[-1]
+        # the whole legal form, or its start when the bank cut the name (CROPORAT)
+        if max(fuzz.ratio(last, suffix[: max(len(last), 5)]) for suffix in _LONG_SUFFIXES) < 80:
+            break
+        words.pop()
+    return " ".join(words)
 
 
 def _blocks(key: str) -> set[str]:

@@ -420,8 +420,9 @@ def _learn_fingerprints(
     account belongs to (or pays for) that customer; the next payment from the same
     account without a reference is then identified by it. Only unmasked identifiers are
     learned (a NACHA originator ``ach:<company id>``): a masked ``****6789`` is shared by
-    too many payers to identify anyone. An account that turns out to pay for several
-    customers (a parent company) maps to all of them and so identifies none.
+    too many payers to identify anyone. Nothing is learned when the payer's name points
+    at another customer (a parent paying for a subsidiary); an account that still turns
+    out to pay for several customers maps to all of them and so identifies none.
     """
     if not reference_rules:
         return
@@ -438,6 +439,9 @@ def _learn_fingerprints(
             "   AND a.kind = 'payment' AND a.customer_id IS NOT NULL"
             "   AND a.rule IN (SELECT rule FROM reference_rules)"
             "   AND p.payer_account <> '' AND NOT contains(p.payer_account, '*')"
+            # a parent paying its subsidiary's invoice is not the subsidiary's account
+            "   AND NOT EXISTS (SELECT 1 FROM m_cust_hits h WHERE h.payment_id = a.payment_id"
+            "     AND h.method <> 'account' AND h.customer_id <> a.customer_id)"
             " GROUP BY a.customer_id, payer_account"
             " ON CONFLICT DO NOTHING",
             [now, run_id],
