@@ -14,6 +14,7 @@ end up in the queue. Generation is seeded and deterministic.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import random
 import resource
@@ -240,10 +241,8 @@ def peak_rss_mb() -> float:
 
 def reset_peak_rss() -> None:
     """Start a new peak-memory window, so each stage reports its own peak (Linux only)."""
-    try:
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
 
 
 _SYLLABLES = (
