@@ -35,7 +35,7 @@ from typing import Any
 import pyarrow as pa
 
 from cashapp.matching.names import FuzzyNameIndex, TruncatedNameIndex, name_key
-from cashapp.matching.references import extract_references
+from cashapp.matching.references import extract_tokens_parallel
 from cashapp.matching.rules import Rule
 from cashapp.money import quantize
 from cashapp.store import Store
@@ -74,14 +74,14 @@ def build_reference_hits(store: Store) -> None:
     kinds: list[str] = []
     keys: list[str] = []
     texts: list[str] = []
-    for payment_ids, text in rows:
-        found = extract_references(text)
+    found_per_text = extract_tokens_parallel([text for _, text in rows])
+    for (payment_ids, _), found in zip(rows, found_per_text, strict=True):
         for pid in payment_ids:
-            for ref in found:
+            for kind, key, token in found:
                 pids.append(pid)
-                kinds.append(ref.kind)
-                keys.append(ref.key)
-                texts.append(ref.text)
+                kinds.append(kind)
+                keys.append(key)
+                texts.append(token)
     tokens = pa.table({"payment_id": pids, "kind": kinds, "key": keys, "text": texts})
     store.con.register("ref_tokens", tokens)
     try:
