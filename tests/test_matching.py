@@ -197,6 +197,26 @@ def test_known_payer_with_one_invoice_of_the_amount() -> None:
     assert [(a.invoice_number, a.rule) for a in d.allocations] == [("INV-2", "cust-single")]
 
 
+def _shared_name_payment(amount: str) -> PaymentToMatch:
+    # "VERTEX STAFFING" is the Inc and the LLC: the name alone identifies neither
+    who = tuple(CustomerHit(c, "exact_name", Decimal("0.5"), "VERTEX STAFFING") for c in "AB")
+    return PaymentToMatch("pay_1", Decimal(amount), "USD", DAY, "VERTEX STAFFING", who)
+
+
+def test_a_shared_name_is_resolved_by_the_one_invoice_of_the_amount() -> None:
+    book = _book(_invoice("INV-1", "75.00", customer="A"), _invoice("INV-2", "90.00", "B"))
+    d = decide(_shared_name_payment("90.00"), book, RULES, SETTINGS)
+    assert [(a.invoice_number, a.customer_id) for a in d.allocations] == [("INV-2", "B")]
+    assert d.allocations[0].evidence["candidates"] == ["A", "B"]
+
+
+def test_a_shared_name_with_the_amount_open_at_both_is_ambiguous() -> None:
+    book = _book(_invoice("INV-1", "90.00", customer="A"), _invoice("INV-2", "90.00", "B"))
+    d = decide(_shared_name_payment("90.00"), book, RULES, SETTINGS)
+    assert d.allocations == ()
+    assert [e.type for e in d.exceptions] == ["ambiguous"]
+
+
 def test_unique_combination_of_a_customers_invoices() -> None:
     book = _book(
         _invoice("INV-1", "120.00"), _invoice("INV-2", "75.00"), _invoice("INV-3", "33.10")

@@ -12,8 +12,8 @@ that no other payment in the run competes for:
   remittance names (kinds that rule accepts) exactly one is open, in the payment's currency,
   for exactly the amount paid;
 * **certain by customer** -- the remittance names no invoice at all, the methods of the first
-  customer rule (``customer_single_invoice``) identify exactly one customer, and that
-  customer has exactly one open invoice of the amount.
+  customer rule (``customer_single_invoice``) identify one customer (or a few that share
+  the payer's name), and exactly one open invoice of the amount belongs to them.
 
 An invoice two payments of the run could claim is never taken here: both go to the engine,
 which decides them in canonical order (so a second payment of the same invoice becomes a
@@ -34,6 +34,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS
 from cashapp.matching.names import FuzzyNameIndex, TruncatedNameIndex, name_key
 from cashapp.matching.references import extract_tokens_parallel
 from cashapp.matching.rules import Rule
@@ -290,9 +291,9 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
             "SELECT p.payment_id, p.amount, p.currency, i.invoice_number, i.customer_id,"
             "  ?, ?::DECIMAL(5,4), 'customer'"
             " FROM todo p"
-            " JOIN (SELECT payment_id, any_value(customer_id) AS customer_id FROM m_cust_hits"
-            "       WHERE method IN (SELECT unnest(?::VARCHAR[]))"
-            "       GROUP BY payment_id HAVING count(DISTINCT customer_id) = 1) c"
+            " JOIN (SELECT * FROM (SELECT DISTINCT payment_id, customer_id FROM m_cust_hits"
+            "         WHERE method IN (SELECT unnest(?::VARCHAR[])))"
+            "       QUALIFY count(*) OVER (PARTITION BY payment_id) <= ?) c"
             "   USING (payment_id)"
             " JOIN invoices i ON i.customer_id = c.customer_id AND i.currency = p.currency"
             "  AND i.open_amount > 0 AND abs(i.open_amount - p.amount) <= ?"
@@ -303,6 +304,7 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
             customer_rule.id,
             customer_rule.confidence,
             list(customer_rule.identify),
+            MAX_CANDIDATE_CUSTOMERS,
             customer_rule.tolerance,
         ]
     store.execute(

@@ -388,19 +388,32 @@ def _subsets(
     return found
 
 
+#: A payer name several customers share (``VERTEX STAFFING`` for the Inc and the LLC) is
+#: still resolved when exactly one of them has an open invoice of the amount; beyond
+#: this many candidates the name says too little.
+MAX_CANDIDATE_CUSTOMERS = 5
+
+
+def _candidates(p: PaymentToMatch, methods: Sequence[str]) -> list[str]:
+    return sorted({hit.customer_id for hit in p.customers if hit.method in methods})
+
+
 def _cust_single(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
-    customer = _identified(p, rule.identify)
-    if customer is None:
+    candidates = _candidates(p, rule.identify)
+    if not candidates or len(candidates) > MAX_CANDIDATE_CUSTOMERS:
         return None
     exact = [
         i
+        for customer in candidates
         for i in book.open_for(customer, p.currency)
         if abs(i.open_amount - p.amount) <= rule.tolerance
     ]
     if len(exact) != 1:
         return None
-
     evidence = {**_evidence(p, exact), "amount": "equals the open amount"}
+    if len(candidates) > 1:
+        evidence["candidates"] = candidates
+        evidence["amount"] = "only this candidate has an open invoice of the amount"
     return _applied_decision(p, _apply(exact, [p.amount], "payment", rule, evidence))
 
 
