@@ -163,9 +163,16 @@ def _name_hits(store: Store, names: Iterable[str], settings: NameSettings) -> pa
             continue
         if truncated is None:
             truncated = TruncatedNameIndex(customer_names)
-        prefix_of = truncated.lookup(name)
-        if prefix_of is not None:
-            add(name, prefix_of, "truncated_name", Decimal("0.85"), name)
+        prefix_of = truncated.lookup_all(name, limit=MAX_CANDIDATE_CUSTOMERS)
+        for customer_id in prefix_of:
+            add(
+                name,
+                customer_id,
+                "truncated_name",
+                Decimal("0.85" if len(prefix_of) == 1 else "0.5"),
+                name,
+            )
+        if prefix_of:
             continue
         if fuzzy is None:
             fuzzy = FuzzyNameIndex(
@@ -393,6 +400,44 @@ def _write_certain(store: Store, run_id: str, now: Any) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Strangers:
+    """Payments nothing points at, and the invoices open for each one's amount."""
+
+    payments: list[tuple[Any, ...]]  # (payment_id, amount, currency, value_date, payer_name)
+    invoices: dict[str, list[tuple[Any, ...]]]  # payment_id -> invoice rows, due first
+
+
+def strangers(store: Store) -> Strangers:
+    """Undecided payments nothing points at: no invoice named, no customer identified.
+
+    Their decision is always ``unidentified`` (:func:`engine.unidentified`); marking them
+    in ``m_strangers`` spares the engine a book and eight rules per payment. Payments come
+    in canonical order; for each, the ten invoices due first that are open for exactly its
+    amount (the suggestions' candidates).
+    """
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_strangers AS"
+        " SELECT payment_id, amount, currency, value_date, payer_name FROM payments p"
+        " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
+        "  AND payment_id NOT IN (SELECT payment_id FROM m_ref_hits)"
+        "  AND payment_id NOT IN (SELECT payment_id FROM m_cust_hits)"
+    )
+    payments = store.fetchall("SELECT * FROM m_strangers ORDER BY value_date, payment_id")
+    invoices: dict[str, list[tuple[Any, ...]]] = {}
+    for pid, *invoice in store.fetchall(
+        "SELECT s.payment_id, i.invoice_number, i.customer_id, i.currency, i.amount,"
+        "  i.open_amount, i.invoice_date, i.due_date, i.terms, i.po_number"
+        " FROM m_strangers s JOIN invoices i"
+        "  ON i.currency = s.currency AND i.open_amount = s.amount"
+        " QUALIFY row_number() OVER (PARTITION BY s.payment_id"
+        "   ORDER BY i.due_date, i.invoice_number) <= 10"
+        " ORDER BY s.payment_id, i.due_date, i.invoice_number"
+    ):
+        invoices.setdefault(pid, []).append(tuple(invoice))
+    return Strangers(payments, invoices)
+
+
 def hits_for_engine(
     store: Store,
 ) -> tuple[dict[str, list[tuple[Any, ...]]], dict[str, list[tuple[Any, ...]]]]:
@@ -415,7 +460,7 @@ def hits_for_engine(
 
 
 def drop_evidence(store: Store) -> None:
-    for table in ("m_ref_hits", "m_cust_hits", "m_certain"):
+    for table in ("m_ref_hits", "m_cust_hits", "m_certain", "m_strangers"):
         store.execute(f"DROP TABLE IF EXISTS {table}")
 
 

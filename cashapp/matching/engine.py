@@ -515,17 +515,42 @@ def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestio
                 )
             )
     if not customers:
-        for inv in book.open_of_amount(p.currency, p.amount)[: MAX_SUGGESTIONS * 2]:
-            add(
-                Suggestion(
-                    (inv.invoice_number,),
-                    inv.open_amount,
-                    Decimal("0.40"),
-                    f"open amount equals payment (customer {inv.customer_id})",
-                )
-            )
+        for suggestion in amount_suggestions(book.open_of_amount(p.currency, p.amount)):
+            add(suggestion)
     ranked = sorted(scored.values(), key=lambda x: (-x.score, x.invoices))
     return ranked[:MAX_SUGGESTIONS]
+
+
+def amount_suggestions(same_amount: Sequence[OpenInvoice]) -> list[Suggestion]:
+    """For a payer nobody knows: invoices open for exactly the amount (the oldest due
+    first, at most twice the suggestions shown), each a weak 0.40 hint."""
+    return [
+        Suggestion(
+            (inv.invoice_number,),
+            inv.open_amount,
+            Decimal("0.40"),
+            f"open amount equals payment (customer {inv.customer_id})",
+        )
+        for inv in same_amount[: MAX_SUGGESTIONS * 2]
+    ]
+
+
+def unidentified(p: PaymentToMatch, same_amount: Sequence[OpenInvoice]) -> Decision:
+    """The decision for a payment that names no invoice from a payer no method identifies.
+
+    No rule can apply it (every primitive needs a reference or a customer), so this is
+    what :func:`decide` returns for it; the set-based pipeline calls it directly with the
+    invoices open for the amount (oldest due first) instead of building a book.
+    """
+    suggestions = sorted(amount_suggestions(same_amount), key=lambda x: (-x.score, x.invoices))
+    who = f"payer {p.payer_name!r}" if p.payer_name else "payer without a name"
+    exception = RaisedException(
+        "unidentified",
+        p.amount,
+        f"{who} is not a known customer and no invoice is named",
+        suggestions=tuple(suggestions[:MAX_SUGGESTIONS]),
+    )
+    return Decision(p.payment_id, "unapplied", None, (), (exception,))
 
 
 def _exception_for(p: PaymentToMatch, book: Book, s: EngineSettings) -> RaisedException:

@@ -74,18 +74,29 @@ class TruncatedNameIndex:
         self._only = [k for k, _ in self._keys]
 
     def lookup(self, payer_name: str) -> str | None:
+        """The one customer the truncated name can be, else None."""
+        found = self.lookup_all(payer_name, limit=2)
+        return found[0] if len(found) == 1 else None
+
+    def lookup_all(self, payer_name: str, limit: int = 5) -> list[str]:
+        """Every customer whose name starts with the payer name; [] when more than ``limit``.
+
+        Several candidates are still useful: the matcher applies only if exactly one of
+        them has an open invoice of the amount paid.
+        """
         import bisect
 
         prefix = full_name_key(payer_name)
         if len(prefix) < MIN_TRUNCATED_LENGTH:
-            return None
+            return []
         start = bisect.bisect_left(self._only, prefix)
-        found: set[str] = set()
-        for key, customer_id in self._keys[start : start + 3]:
+        found: list[str] = []
+        for key, customer_id in self._keys[start : start + limit + 1]:
             if not key.startswith(prefix):
                 break
-            found.add(customer_id)
-        return found.pop() if len(found) == 1 else None
+            if customer_id not in found:
+                found.append(customer_id)
+        return sorted(found) if len(found) <= limit else []
 
 
 #: Blocking keys are the first characters of each word: a typo later in a word still

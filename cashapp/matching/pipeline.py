@@ -37,8 +37,15 @@ from cashapp.matching.bulk import (
     build_reference_hits,
     drop_evidence,
     hits_for_engine,
+    strangers,
 )
-from cashapp.matching.engine import Book, EngineSettings, customer_hits_by_reference, decide
+from cashapp.matching.engine import (
+    Book,
+    EngineSettings,
+    customer_hits_by_reference,
+    decide,
+    unidentified,
+)
 from cashapp.matching.model import (
     CustomerHit,
     Decision,
@@ -239,12 +246,47 @@ def _mark_returned_originals(store: Store, run_id: str) -> None:
 
 
 def _load_payments(store: Store) -> list[tuple[Any, ...]]:
+    """The payments the engine decides: undecided, not already known to be strangers."""
     return store.fetchall(
         "SELECT payment_id, amount, currency, value_date, payer_name, payer_account,"
         " remittance, refs FROM payments"
         " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
+        "  AND payment_id NOT IN (SELECT payment_id FROM m_strangers)"
         " ORDER BY value_date, payment_id"
     )
+
+
+def _open_invoice(row: Sequence[Any]) -> OpenInvoice:
+    number, customer, currency, amount, open_amount, *rest = row
+    return OpenInvoice(
+        number,
+        customer,
+        currency,
+        quantize(amount, currency),
+        quantize(open_amount, currency),
+        *rest,
+    )
+
+
+def _count(
+    summary: MatchSummary,
+    decision: Decision,
+    currency: str,
+    decisions: list[Decision],
+    currency_of: dict[str, str],
+) -> None:
+    """Keep a decision for the write and add it to the run's summary."""
+    decisions.append(decision)
+    currency_of[decision.payment_id] = currency
+    summary.payments += 1
+    setattr(summary, decision.status, getattr(summary, decision.status) + 1)
+    for e in decision.exceptions:
+        summary.exceptions[e.type] = summary.exceptions.get(e.type, 0) + 1
+    applied = sum((a.amount for a in decision.allocations if a.kind == "payment"), Decimal(0))
+    if applied:
+        summary.amount_applied[currency] = (
+            summary.amount_applied.get(currency, Decimal(0)) + applied
+        )
 
 
 def _load_book(
@@ -277,17 +319,8 @@ def _load_book(
     finally:
         store.release("want_inv", "want_cust", "want_amt")
     book = Book()
-    for number, customer, currency, amount, open_amount, *rest in rows:
-        book.add(
-            OpenInvoice(
-                number,
-                customer,
-                currency,
-                quantize(amount, currency),
-                quantize(open_amount, currency),
-                *rest,
-            )
-        )
+    for row in rows:
+        book.add(_open_invoice(row))
     return book
 
 
@@ -501,6 +534,15 @@ def run_match(
             summary.amount_applied[currency] = (
                 summary.amount_applied.get(currency, Decimal(0)) + amount
             )
+        decisions: list[Decision] = []
+        currency_of: dict[str, str] = {}
+        same_amount = strangers(store)
+        for pid, stored_amount, currency, value_date, name in same_amount.payments:
+            amount = quantize(stored_amount, currency)
+            payment = PaymentToMatch(pid, amount, currency, value_date, name or "")
+            invoices = [_open_invoice(row) for row in same_amount.invoices.get(pid, ())]
+            _count(summary, unidentified(payment, invoices), currency, decisions, currency_of)
+        t = summary.lap("unidentified (set-based)", t)
         rows = _load_payments(store)
         ref_rows, customer_rows = hits_for_engine(store)
         refs = {pid: [ReferenceHit(*r) for r in hs] for pid, hs in ref_rows.items()}
@@ -508,8 +550,6 @@ def run_match(
         amounts = {(r[1], r[2]) for r in rows if not customers.get(r[0])}
         book = _load_book(store, refs, customers, amounts)
         t = summary.lap("load for engine", t)
-        decisions = []
-        currency_of = {}
         for pid, stored_amount, currency, value_date, name, _acct, _rem, _refs in rows:
             amount = quantize(stored_amount, currency)
             payment = PaymentToMatch(
@@ -527,20 +567,9 @@ def run_match(
                     payment = PaymentToMatch(
                         pid, amount, currency, value_date, name or "", implied, payment.references
                     )
-            decision = decide(payment, book, rules, settings)
-            decisions.append(decision)
-            currency_of[pid] = currency
-            summary.payments += 1
-            setattr(summary, decision.status, getattr(summary, decision.status) + 1)
-            for e in decision.exceptions:
-                summary.exceptions[e.type] = summary.exceptions.get(e.type, 0) + 1
-            applied = sum(
-                (a.amount for a in decision.allocations if a.kind == "payment"), Decimal(0)
+            _count(
+                summary, decide(payment, book, rules, settings), currency, decisions, currency_of
             )
-            if applied:
-                summary.amount_applied[currency] = (
-                    summary.amount_applied.get(currency, Decimal(0)) + applied
-                )
         reference_rules = [r.id for r in rules if r.primitive.startswith("reference_")]
         t = summary.lap("engine", t)
         _write_decisions(store, decisions, currency_of, run_id)
