@@ -65,11 +65,22 @@ def build_reference_hits(store: Store) -> None:
     Tokens are extracted in Python once per distinct text (the extractor's list and label
     logic does not fit a regular expression), then joined to the book in DuckDB.
     """
+    # Only texts that can name a known invoice or PO are worth the Python extractor. Its
+    # keys are digit runs of 4+ (or hyphen-joined runs: those texts always go through), so
+    # a text none of whose runs is a key of the book cannot produce a hit.
     rows = store.fetchall(
-        "SELECT list(payment_id), text FROM ("
-        "  SELECT payment_id, concat_ws(' ', remittance, array_to_string(refs, ' ')) AS text"
-        "  FROM payments WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0)"
-        " WHERE regexp_matches(text, '\\d{4}') GROUP BY text"
+        "WITH texts AS (SELECT list(payment_id) AS payment_ids, text FROM ("
+        "   SELECT payment_id, concat_ws(' ', remittance, array_to_string(refs, ' ')) AS text"
+        "   FROM payments WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0)"
+        "  WHERE regexp_matches(text, '\\d{4}') GROUP BY text),"
+        " book_keys AS (SELECT ref_key AS k FROM invoices"
+        "  UNION SELECT regexp_replace(po_number, '[^0-9]', '', 'g') FROM invoices"
+        "   WHERE po_number <> ''),"
+        " runs AS (SELECT text, unnest(regexp_extract_all(text, '\\d{4,}')) AS run"
+        "  FROM texts WHERE NOT regexp_matches(text, '\\d-\\d'))"
+        " SELECT payment_ids, text FROM texts WHERE regexp_matches(text, '\\d-\\d')"
+        "  OR text IN (SELECT text FROM runs JOIN book_keys ON run = k)"
+        " ORDER BY text"
     )
     pids: list[str] = []
     kinds: list[str] = []
