@@ -347,26 +347,34 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
     )
 
 
-_EVIDENCE = """
-json_object(
-  'references', coalesce(r.refs, []),
-  'customer', CASE WHEN m.via = 'reference' AND c.custs IS NULL
-               THEN [json_object('customer_id', m.customer_id, 'method', 'reference',
-                                 'detail', '')]
-               ELSE coalesce(c.custs, []) END
-)
+_REF_T = "STRUCT(invoice VARCHAR, kind VARCHAR, text VARCHAR)[]"
+_CUST_T = "STRUCT(customer_id VARCHAR, method VARCHAR, detail VARCHAR)[]"
+
+# The engine's evidence shape ({"references": [...], "customer": [...]}), built from
+# structs: to_json of a struct is vectorized, json_object per row is not.
+_EVIDENCE_FIELDS = f"""
+  'references': coalesce(r.refs, []::{_REF_T}),
+  'customer': CASE WHEN m.via = 'reference' AND c.custs IS NULL
+                   THEN [{{'customer_id': m.customer_id, 'method': 'reference',
+                          'detail': ''}}]::{_CUST_T}
+                   ELSE coalesce(c.custs, []::{_CUST_T}) END
+"""
+
+_EVIDENCE = f"""
+CASE WHEN m.via = 'customer'
+     THEN to_json({{{_EVIDENCE_FIELDS}, 'amount': 'equals the open amount'}})
+     ELSE to_json({{{_EVIDENCE_FIELDS}}}) END::VARCHAR
 """
 
 _EVIDENCE_JOINS = """
 LEFT JOIN (SELECT h.payment_id, h.invoice_number,
-                  list(json_object('invoice', h.invoice_number, 'kind', h.kind, 'text', h.text)
+                  list({'invoice': h.invoice_number, 'kind': h.kind, 'text': h.text}
                        ORDER BY h.rank) AS refs
            FROM m_ref_hits h JOIN m_certain USING (payment_id, invoice_number)
            GROUP BY ALL) r USING (payment_id, invoice_number)
 LEFT JOIN (SELECT c.payment_id,
-                  list(json_object('customer_id', c.customer_id, 'method', c.method,
-                                   'detail', c.detail) ORDER BY c.score DESC, c.customer_id)
-                    AS custs
+                  list({'customer_id': c.customer_id, 'method': c.method, 'detail': c.detail}
+                       ORDER BY c.score DESC, c.customer_id) AS custs
            FROM m_cust_hits c JOIN m_certain USING (payment_id)
            GROUP BY ALL) c USING (payment_id)
 """
@@ -382,9 +390,7 @@ def _write_certain(store: Store, run_id: str, now: Any) -> None:
         "   m.invoice_number, 'payment')), 1, 20),"
         "  m.payment_id, m.invoice_number, m.customer_id, m.amount, m.currency, 'payment',"
         "  'auto', m.rule, m.confidence,"
-        "  CASE WHEN m.via = 'customer'"
-        f'   THEN json_merge_patch({_EVIDENCE}, \'{{"amount": "equals the open amount"}}\')'
-        f"   ELSE {_EVIDENCE} END::VARCHAR,"
+        f"  {_EVIDENCE},"
         f"  'active', ?, 'system:matcher', ? FROM m_certain m {_EVIDENCE_JOINS}",
         [now, run_id],
     )

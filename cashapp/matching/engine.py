@@ -478,7 +478,11 @@ def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestio
                 )
             )
     customers = {c.customer_id: c for c in p.customers}
-    for customer_id, hit in customers.items():
+    # The strongest few candidates only; a combination is only worth showing when the
+    # payer is known (across several possible payers it is noise, and costly).
+    strongest = sorted(customers.values(), key=lambda c: (-c.score, c.customer_id))
+    for hit in strongest[:MAX_CANDIDATE_CUSTOMERS]:
+        customer_id = hit.customer_id
         open_invoices = book.open_for(customer_id, p.currency)
         for inv in open_invoices:
             if inv.open_amount == p.amount:
@@ -490,7 +494,12 @@ def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestio
                         f"payer identified by {hit.method}; open amount equals payment",
                     )
                 )
-        for combo in _subsets(open_invoices, p.amount, ZERO, _SUGGESTION_SEARCH, MAX_SUGGESTIONS):
+        combos = (
+            _subsets(open_invoices, p.amount, ZERO, _SUGGESTION_SEARCH, MAX_SUGGESTIONS)
+            if len(customers) == 1
+            else []
+        )
+        for combo in combos:
             if combo:
                 add(
                     Suggestion(
