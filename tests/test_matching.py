@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from cashapp.config import Config
 from cashapp.ingest import _write
-from cashapp.matching.engine import Book, EngineSettings, decide
+from cashapp.matching.engine import Book, EngineSettings, decide, unidentified
 from cashapp.matching.model import CustomerHit, OpenInvoice, PaymentToMatch, ReferenceHit
 from cashapp.matching.names import TruncatedNameIndex, name_key
 from cashapp.matching.pipeline import run_match
@@ -391,3 +392,30 @@ def test_invariants_idempotence_and_order_independence(seed: int, n_payments: in
         store.close()
     assert results[0] == results[1], "the result depends on arrival order"
     assert rng is not None
+
+
+def test_strangers_queued_in_bulk_read_exactly_as_the_engine_decides() -> None:
+    store = open_store(":memory:")
+    invoices = _seed_book(store, random.Random(5), 4, 12)
+    number, _, amount = invoices[3]
+    records = [
+        PaymentRecord("bai2", "S1", "s1", "payment", amount, "USD", DAY, payer_name="NOBODY KNOWN"),
+        PaymentRecord("bai2", "S2", "s2", "payment", Decimal("1.23"), "USD", DAY),
+        PaymentRecord("bai2", "S3", "s3", "payment", amount, "USD", DAY, payer_name="O'NEIL & CO"),
+    ]
+    _ingest(store, records, "strangers")
+    run_match(store, Config())
+    rows = store.fetchall(
+        "SELECT p.source_ref, e.type, e.detail, e.suggestions FROM exceptions e"
+        " JOIN payments p USING (payment_id) ORDER BY 1"
+    )
+    book = _book(*(_invoice(n, str(a), c) for n, c, a in invoices))
+    for (ref, etype, detail, suggestions), record in zip(rows, records, strict=True):
+        payment = PaymentToMatch(
+            ref, record.amount, "USD", DAY, record.payer_name
+        )  # S3's quote sends it through the engine itself: same answer either way
+        (expected,) = unidentified(payment, book.open_of_amount("USD", record.amount)).exceptions
+        assert (etype, detail) == (expected.type, expected.detail)
+        assert json.loads(suggestions) == [s.as_json() for s in expected.suggestions]
+    assert json.loads(rows[0][3])[0]["invoices"] == [number]
+    store.close()

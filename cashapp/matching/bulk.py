@@ -36,9 +36,9 @@ import pyarrow as pa
 
 from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS
 from cashapp.matching.names import FuzzyNameIndex, TruncatedNameIndex, name_key
-from cashapp.matching.references import extract_tokens_parallel
+from cashapp.matching.references import Extraction
 from cashapp.matching.rules import Rule
-from cashapp.money import quantize
+from cashapp.money import minor_units, quantize
 from cashapp.store import Store
 
 DEC = pa.decimal128(18, 4)
@@ -59,15 +59,22 @@ def match_text(remittance: str | None, refs: Sequence[str] | None) -> str:
 # --- evidence: references ------------------------------------------------------------------
 
 
-def build_reference_hits(store: Store) -> None:
-    """``m_ref_hits``: every invoice each undecided payment's remittance points at.
+@dataclass(slots=True)
+class PendingReferences:
+    """Remittance texts handed to the extractor, and which payments carry each."""
 
-    Tokens are extracted in Python once per distinct text (the extractor's list and label
-    logic does not fit a regular expression), then joined to the book in DuckDB.
+    payment_ids: list[list[str]]
+    extraction: Extraction
+
+
+def start_reference_hits(store: Store) -> PendingReferences:
+    """Start extracting references from the undecided payments' remittance texts.
+
+    Only texts that can name a known invoice or PO are worth the Python extractor. Its
+    keys are digit runs of 4+ (or hyphen-joined runs: those texts always go through), so
+    a text none of whose runs is a key of the book cannot produce a hit. The extraction
+    runs in a worker for large runs; :func:`build_reference_hits` collects it.
     """
-    # Only texts that can name a known invoice or PO are worth the Python extractor. Its
-    # keys are digit runs of 4+ (or hyphen-joined runs: those texts always go through), so
-    # a text none of whose runs is a key of the book cannot produce a hit.
     rows = store.fetchall(
         "WITH texts AS (SELECT list(payment_id) AS payment_ids, text FROM ("
         "   SELECT payment_id, concat_ws(' ', remittance, array_to_string(refs, ' ')) AS text"
@@ -82,18 +89,29 @@ def build_reference_hits(store: Store) -> None:
         "  OR text IN (SELECT text FROM runs JOIN book_keys ON run = k)"
         " ORDER BY text"
     )
+    return PendingReferences([r[0] for r in rows], Extraction([r[1] for r in rows]))
+
+
+def build_reference_hits(store: Store, pending: PendingReferences) -> None:
+    """``m_ref_hits``: every invoice each undecided payment's remittance points at.
+
+    Tokens come from the extractor once per distinct text (its list and label logic
+    does not fit a regular expression) and are joined to the book in DuckDB.
+    """
+    counts, token_kinds, token_keys, token_texts = pending.extraction.result()
     pids: list[str] = []
     kinds: list[str] = []
     keys: list[str] = []
     texts: list[str] = []
-    found_per_text = extract_tokens_parallel([text for _, text in rows])
-    for (payment_ids, _), found in zip(rows, found_per_text, strict=True):
-        for pid in payment_ids:
-            for kind, key, token in found:
-                pids.append(pid)
-                kinds.append(kind)
-                keys.append(key)
-                texts.append(token)
+    at = 0
+    for payment_ids, count in zip(pending.payment_ids, counts, strict=True):
+        if count:
+            for pid in payment_ids:
+                pids += [pid] * count
+                kinds += token_kinds[at : at + count]
+                keys += token_keys[at : at + count]
+                texts += token_texts[at : at + count]
+        at += count
     tokens = pa.table({"payment_id": pids, "kind": kinds, "key": keys, "text": texts})
     store.con.register("ref_tokens", tokens)
     try:
@@ -139,11 +157,13 @@ def _name_hits(store: Store, names: Iterable[str], settings: NameSettings) -> pa
     """
     by_key: dict[str, list[str]] = {}
     customer_names: dict[str, str] = {}
+    customer_keys: dict[str, str] = {}
     for customer_id, key, name in store.fetchall(
         "SELECT customer_id, name_key, name FROM customers ORDER BY customer_id"
     ):
         by_key.setdefault(key, []).append(customer_id)
         customer_names[customer_id] = name
+        customer_keys[customer_id] = key
     aliases: dict[str, list[str]] = {}
     for value, customer_id in store.fetchall(
         "SELECT value, customer_id FROM customer_aliases WHERE kind = 'name' ORDER BY ALL"
@@ -187,7 +207,7 @@ def _name_hits(store: Store, names: Iterable[str], settings: NameSettings) -> pa
             continue
         if fuzzy is None:
             fuzzy = FuzzyNameIndex(
-                {c: name_key(n) for c, n in customer_names.items()},
+                customer_keys,
                 threshold=settings.fuzzy_threshold,
                 margin=settings.fuzzy_margin,
             )
@@ -417,42 +437,90 @@ def _write_certain(store: Store, run_id: str, now: Any) -> None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Strangers:
-    """Payments nothing points at, and the invoices open for each one's amount."""
+def _amount_text(column: str, currencies: Iterable[str]) -> str:
+    """SQL for an amount as ``str(quantize(amount, currency))`` writes it: exact decimal
+    casts per minor-unit count, never a float."""
+    places = sorted({minor_units(c) for c in currencies} | {2})
+    cases = " ".join(f"WHEN {n} THEN CAST({column} AS DECIMAL(18,{n}))::VARCHAR" for n in places)
+    return f"CASE minor {cases} END"
 
-    payments: list[tuple[Any, ...]]  # (payment_id, amount, currency, value_date, payer_name)
-    invoices: dict[str, list[tuple[Any, ...]]]  # payment_id -> invoice rows, due first
+
+_UNIDENTIFIED_DETAIL = (
+    "CASE WHEN s.payer_name = '' THEN 'payer without a name'"
+    " ELSE concat('payer ', chr(39), s.payer_name, chr(39)) END"
+    " || ' is not a known customer and no invoice is named'"
+)
 
 
-def strangers(store: Store) -> Strangers:
-    """Undecided payments nothing points at: no invoice named, no customer identified.
+def queue_strangers(store: Store, run_id: str, now: Any) -> int:
+    """Queue every undecided payment nothing points at as ``unidentified``, set-based.
 
-    Their decision is always ``unidentified`` (:func:`engine.unidentified`); marking them
-    in ``m_strangers`` spares the engine a book and eight rules per payment. Payments come
-    in canonical order; for each, the ten invoices due first that are open for exactly its
-    amount (the suggestions' candidates).
+    No invoice named and no customer identified: no rule can apply it, so this is what
+    :func:`engine.unidentified` decides, written in bulk with the same exception id,
+    detail and suggestions (the invoices open for exactly the amount: of the ten due
+    first, the five lowest numbers, each a 0.40 hint). Payer names with a quote or a
+    backslash are left to the engine, whose detail quotes names the Python way.
+    Returns how many were queued.
     """
-    store.execute(
-        "CREATE OR REPLACE TEMP TABLE m_strangers AS"
-        " SELECT payment_id, amount, currency, value_date, payer_name FROM payments p"
-        " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
-        "  AND payment_id NOT IN (SELECT payment_id FROM m_ref_hits)"
-        "  AND payment_id NOT IN (SELECT payment_id FROM m_cust_hits)"
+    currencies = [r[0] for r in store.fetchall("SELECT DISTINCT currency FROM payments")]
+    minor = pa.table(
+        {
+            "currency": pa.array(currencies, pa.string()),
+            "minor": pa.array([minor_units(c) for c in currencies], pa.int32()),
+        }
     )
-    payments = store.fetchall("SELECT * FROM m_strangers ORDER BY value_date, payment_id")
-    invoices: dict[str, list[tuple[Any, ...]]] = {}
-    for pid, *invoice in store.fetchall(
-        "SELECT s.payment_id, i.invoice_number, i.customer_id, i.currency, i.amount,"
-        "  i.open_amount, i.invoice_date, i.due_date, i.terms, i.po_number"
-        " FROM m_strangers s JOIN invoices i"
-        "  ON i.currency = s.currency AND i.open_amount = s.amount"
-        " QUALIFY row_number() OVER (PARTITION BY s.payment_id"
-        "   ORDER BY i.due_date, i.invoice_number) <= 10"
-        " ORDER BY s.payment_id, i.due_date, i.invoice_number"
-    ):
-        invoices.setdefault(pid, []).append(tuple(invoice))
-    return Strangers(payments, invoices)
+    store.con.register("minor_units", minor)
+    try:
+        store.execute(
+            "CREATE OR REPLACE TEMP TABLE m_strangers AS"
+            " SELECT payment_id, amount, currency, payer_name, minor FROM payments p"
+            " JOIN minor_units USING (currency)"
+            " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
+            "  AND NOT contains(payer_name, chr(39)) AND NOT contains(payer_name, chr(92))"
+            "  AND payment_id NOT IN (SELECT payment_id FROM m_ref_hits)"
+            "  AND payment_id NOT IN (SELECT payment_id FROM m_cust_hits)"
+        )
+        amount = _amount_text("i.open_amount", currencies)
+        store.execute(
+            "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id,"
+            " type, status, amount, currency, reason_code, detail, suggestions, opened_at,"
+            " run_id)"
+            " SELECT 'exc_' || substr(sha256(concat_ws(chr(31), s.payment_id, 'unidentified',"
+            "   '')), 1, 20), s.payment_id, NULL, NULL, 'unidentified', 'open', s.amount,"
+            f"  s.currency, '', {_UNIDENTIFIED_DETAIL},"
+            "  coalesce(g.suggestions, '[]'), ?, ?"
+            " FROM m_strangers s LEFT JOIN ("
+            "  SELECT payment_id, to_json(list({'invoices': [invoice_number],"
+            "    'amount': amount_text, 'score': '0.40',"
+            "    'evidence': 'open amount equals payment (customer ' || customer_id || ')'}"
+            "    ORDER BY invoice_number))::VARCHAR AS suggestions"
+            "  FROM (SELECT * FROM (SELECT s.payment_id, i.invoice_number, i.customer_id,"
+            f"     {amount} AS amount_text, i.due_date"
+            "    FROM m_strangers s JOIN invoices i"
+            "     ON i.currency = s.currency AND i.open_amount = s.amount"
+            "    QUALIFY row_number() OVER (PARTITION BY s.payment_id"
+            "      ORDER BY i.due_date, i.invoice_number) <= 10)"
+            "   QUALIFY row_number() OVER (PARTITION BY payment_id"
+            "     ORDER BY invoice_number) <= 5)"
+            "  GROUP BY payment_id"
+            " ) g USING (payment_id)",
+            [now, run_id],
+        )
+    finally:
+        store.release("minor_units")
+    store.execute(
+        "UPDATE payments SET status = 'unapplied', matched_at = ?, match_run_id = ?"
+        " WHERE payment_id IN (SELECT payment_id FROM m_strangers)",
+        [now, run_id],
+    )
+    store.execute(
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+        " SELECT ?, 'system:matcher', 'raise', 'exception', e.exception_id,"
+        "  json_object('payment', e.payment_id, 'type', e.type, 'amount', e.amount::VARCHAR)"
+        " FROM exceptions e JOIN m_strangers USING (payment_id) WHERE e.run_id = ?",
+        [now, run_id],
+    )
+    return int(store.scalar("SELECT count(*) FROM m_strangers"))
 
 
 def hits_for_engine(
@@ -490,4 +558,5 @@ __all__ = [
     "drop_evidence",
     "hits_for_engine",
     "match_text",
+    "start_reference_hits",
 ]

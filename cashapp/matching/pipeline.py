@@ -37,14 +37,14 @@ from cashapp.matching.bulk import (
     build_reference_hits,
     drop_evidence,
     hits_for_engine,
-    strangers,
+    queue_strangers,
+    start_reference_hits,
 )
 from cashapp.matching.engine import (
     Book,
     EngineSettings,
     customer_hits_by_reference,
     decide,
-    unidentified,
 )
 from cashapp.matching.model import (
     CustomerHit,
@@ -520,12 +520,14 @@ def run_match(
         summary.ignored = int(ignored[0]) if ignored else 0
         now = utcnow()
         t = summary.lap("events", t)
-        build_reference_hits(store)
-        t = summary.lap("references", t)
+        # references are extracted in a worker while this process identifies the payers
+        pending = start_reference_hits(store)
         build_customer_hits(
             store, NameSettings(config.matching.fuzzy_threshold, config.matching.fuzzy_margin)
         )
-        t = summary.lap("customers", t)
+        t = summary.lap("customers (references extracted meanwhile)", t)
+        build_reference_hits(store, pending)
+        t = summary.lap("references", t)
         certain = apply_certain(store, rules, run_id, now)
         t = summary.lap("certain (set-based)", t)
         summary.payments += certain.applied
@@ -536,12 +538,11 @@ def run_match(
             )
         decisions: list[Decision] = []
         currency_of: dict[str, str] = {}
-        same_amount = strangers(store)
-        for pid, stored_amount, currency, value_date, name in same_amount.payments:
-            amount = quantize(stored_amount, currency)
-            payment = PaymentToMatch(pid, amount, currency, value_date, name or "")
-            invoices = [_open_invoice(row) for row in same_amount.invoices.get(pid, ())]
-            _count(summary, unidentified(payment, invoices), currency, decisions, currency_of)
+        queued = queue_strangers(store, run_id, now)
+        summary.payments += queued
+        summary.unapplied += queued
+        if queued:
+            summary.exceptions["unidentified"] = queued
         t = summary.lap("unidentified (set-based)", t)
         rows = _load_payments(store)
         ref_rows, customer_rows = hits_for_engine(store)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 MIN_DIGITS = 4
 
@@ -101,34 +101,75 @@ def extract_references(text: str) -> list[Reference]:
     return out
 
 
-Token = tuple[str, str, str]  # (kind, key, text) of a Reference, cheap to pickle
+Flat = tuple[list[int], list[str], list[str], list[str]]  # counts, kinds, keys, texts
 
 
-def extract_tokens(texts: list[str]) -> list[list[Token]]:
-    """:func:`extract_references` over many texts, as plain tuples (a worker's unit)."""
-    return [[(r.kind, r.key, r.text) for r in extract_references(t)] for t in texts]
+def extract_flat(texts: list[str]) -> Flat:
+    """:func:`extract_references` over many texts as four flat lists (cheap to pickle):
+    how many references each text has, then every reference's kind, key and text."""
+    counts: list[int] = []
+    kinds: list[str] = []
+    keys: list[str] = []
+    found: list[str] = []
+    for text in texts:
+        refs = extract_references(text)
+        counts.append(len(refs))
+        for ref in refs:
+            kinds.append(ref.kind)
+            keys.append(ref.key)
+            found.append(ref.text)
+    return counts, kinds, keys, found
 
 
-#: Below this many texts a process pool costs more than it saves (spawn ~0.3 s).
-PARALLEL_MIN_TEXTS = 100_000
+#: Below this many texts a worker process costs more than it saves (spawn ~0.3 s).
+PARALLEL_MIN_TEXTS = 50_000
 
 
-def extract_tokens_parallel(texts: list[str], workers: int | None = None) -> list[list[Token]]:
-    """:func:`extract_tokens` on all cores for large inputs; same result, same order.
+class Extraction:
+    """References of many texts, extracted in a worker process while the caller works on.
 
-    The extractor is pure Python (~7 us per typical remittance), so a million texts take
-    seconds on one core; spawned worker processes (never forked: the caller holds a
-    DuckDB connection) split the list in order-preserving chunks.
+    The extractor is pure Python (~7 us per typical remittance): for a million payments
+    that is seconds the match run can overlap with its own next stage (identifying the
+    payers) on a second core. Spawned, never forked: the caller holds a DuckDB connection.
+    Small inputs are extracted in-process, at once.
     """
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
 
-    count = workers or min(os.cpu_count() or 1, 4)
-    if count < 2 or len(texts) < PARALLEL_MIN_TEXTS:
-        return extract_tokens(texts)
-    size = -(-len(texts) // (count * 4))
-    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        return [tokens for part in pool.map(extract_tokens, chunks) for tokens in part]
+    def __init__(self, texts: list[str]) -> None:
+        import os
+
+        self._futures: list[Any] = []
+        self._pool: Any = None
+        self._done: Flat | None = None
+        workers = max((os.cpu_count() or 1) - 1, 1)
+        if len(texts) < PARALLEL_MIN_TEXTS or (os.cpu_count() or 1) < 2:
+            self._done = extract_flat(texts)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        size = -(-len(texts) // (workers * 4))
+        self._futures = [
+            self._pool.submit(extract_flat, texts[i : i + size]) for i in range(0, len(texts), size)
+        ]
+
+    def result(self) -> Flat:
+        """Wait for the workers; the lists cover the texts in the order given."""
+        if self._done is not None:
+            return self._done
+        counts: list[int] = []
+        kinds: list[str] = []
+        keys: list[str] = []
+        found: list[str] = []
+        try:
+            for future in self._futures:
+                part = future.result()
+                counts += part[0]
+                kinds += part[1]
+                keys += part[2]
+                found += part[3]
+        finally:
+            self._pool.shutdown(cancel_futures=True)
+        self._done = (counts, kinds, keys, found)
+        return self._done
