@@ -386,17 +386,28 @@ CASE WHEN m.via = 'customer'
      ELSE to_json({{{_EVIDENCE_FIELDS}}}) END::VARCHAR
 """
 
+# m_ref_hits holds one row per (payment, invoice): the reference evidence is that row.
+# Customer hits are mostly one per payment: those need no sorted list aggregation, which
+# is the expensive part at a million payments.
 _EVIDENCE_JOINS = """
 LEFT JOIN (SELECT h.payment_id, h.invoice_number,
-                  list({'invoice': h.invoice_number, 'kind': h.kind, 'text': h.text}
-                       ORDER BY h.rank) AS refs
-           FROM m_ref_hits h JOIN m_certain USING (payment_id, invoice_number)
-           GROUP BY ALL) r USING (payment_id, invoice_number)
-LEFT JOIN (SELECT c.payment_id,
+                  [{'invoice': h.invoice_number, 'kind': h.kind, 'text': h.text}] AS refs
+           FROM m_ref_hits h JOIN m_certain USING (payment_id, invoice_number)) r
+  USING (payment_id, invoice_number)
+LEFT JOIN (SELECT payment_id, custs FROM (
+             SELECT c.payment_id, count(*) AS n,
+                    [any_value({'customer_id': c.customer_id, 'method': c.method,
+                                'detail': c.detail})] AS custs
+             FROM m_cust_hits c JOIN m_certain USING (payment_id) GROUP BY c.payment_id)
+           WHERE n = 1
+           UNION ALL
+           SELECT c.payment_id,
                   list({'customer_id': c.customer_id, 'method': c.method, 'detail': c.detail}
                        ORDER BY c.score DESC, c.customer_id) AS custs
            FROM m_cust_hits c JOIN m_certain USING (payment_id)
-           GROUP BY ALL) c USING (payment_id)
+           WHERE c.payment_id IN (SELECT payment_id FROM m_cust_hits
+                                  GROUP BY payment_id HAVING count(*) > 1)
+           GROUP BY c.payment_id) c USING (payment_id)
 """
 
 
