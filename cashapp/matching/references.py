@@ -130,7 +130,7 @@ class Extraction:
 
     The extractor is pure Python (~7 us per typical remittance): for a million payments
     that is seconds the match run can overlap with its own next stage (identifying the
-    payers) on a second core. Spawned, never forked: the caller holds a DuckDB connection.
+    payers) on a second core (:mod:`cashapp.workers`).
     Small inputs are extracted in-process, at once.
     """
 
@@ -144,11 +144,11 @@ class Extraction:
         if len(texts) < PARALLEL_MIN_TEXTS or (os.cpu_count() or 1) < 2:
             self._done = extract_flat(texts)
             return
-        import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        from cashapp.workers import worker_context
+
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context())
         size = -(-len(texts) // (workers * 4))
         self._futures = [
             self._pool.submit(extract_flat, texts[i : i + size]) for i in range(0, len(texts), size)
