@@ -28,10 +28,16 @@ _NON_WORD = re.compile(r"[^A-Z0-9& ]+")
 _SPACES = re.compile(r"\s+")
 
 
+def _ascii(name: str) -> str:
+    """Accents folded away (``Société`` -> ``Societe``); most names are ASCII already."""
+    if name.isascii():
+        return name
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+
+
 def name_key(name: str) -> str:
     """The comparable form of a company or person name ("" for an empty name)."""
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    text = text.upper().replace("&", " AND ")
+    text = _ascii(name).upper().replace("&", " AND ")
     text = _NON_WORD.sub(" ", text.replace(".", "").replace("'", ""))
     words = _SPACES.split(text.strip())
     if words and words[0] == "THE":
@@ -47,8 +53,9 @@ def full_name_key(name: str) -> str:
     NACHA cuts company names at 16 or 22 characters, so ``HOOLI SUPPLY COR`` is a
     truncated ``Hooli Supply Corp``; only a prefix test on the unstripped form sees it.
     """
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    text = _NON_WORD.sub(" ", text.upper().replace("&", " AND ").replace(".", "").replace("'", ""))
+    text = _NON_WORD.sub(
+        " ", _ascii(name).upper().replace("&", " AND ").replace(".", "").replace("'", "")
+    )
     words = _SPACES.split(text.strip())
     if words and words[0] == "THE":
         words = words[1:]
