@@ -109,8 +109,10 @@ class TruncatedNameIndex:
 #: Blocking keys are the first characters of each word: a typo later in a word still
 #: shares the block, and two payers share a block only if they share a word start.
 BLOCK_PREFIX = 4
+#: How many of a payer's blocks are scored (the smallest ones).
+MAX_BLOCKS_SCORED = 2
 #: A block this large says nothing (``SERV`` of SERVICES): it is not used for candidates.
-MAX_BLOCK = 2000
+MAX_BLOCK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +161,11 @@ class FuzzyNameIndex:
             return None
         best: dict[int, float] = {}
         cutoff = max(self._threshold - self._margin - 1, 0)
-        for block in _blocks(payer_key):
-            found = self._blocks.get(block)
-            if found is None:
-                continue
-            keys, positions = found
+        # the two most selective blocks: a typo in one word still leaves another, and the
+        # rare words ("KALVAROS") narrow far more than the common ones ("PLUMBING")
+        usable = [self._blocks[b] for b in _blocks(payer_key) if b in self._blocks]
+        usable.sort(key=lambda found: len(found[1]))
+        for keys, positions in usable[:MAX_BLOCKS_SCORED]:
             for _, score, at in process.extract(
                 payer_key, keys, scorer=fuzz.ratio, limit=3, score_cutoff=cutoff
             ):
@@ -194,13 +196,14 @@ def _without_misspelt_suffix(key: str) -> str:
     :func:`name_key` strips legal forms spelled right; a typo in one would otherwise stay
     in the key and cost a fuzzy score ten points for a word that says nothing.
     """
-    from rapidfuzz import fuzz
+    from rapidfuzz import fuzz, process
 
     words = key.split()
     while len(words) > 1 and len(words[-1]) >= 5:
         last = words[-1]
         # the whole legal form, or its start when the bank cut the name (CROPORAT)
-        if max(fuzz.ratio(last, suffix[: max(len(last), 5)]) for suffix in _LONG_SUFFIXES) < 80:
+        forms = [suffix[: max(len(last), 5)] for suffix in _LONG_SUFFIXES]
+        if process.extractOne(last, forms, scorer=fuzz.ratio, score_cutoff=80) is None:
             break
         words.pop()
     return " ".join(words)
