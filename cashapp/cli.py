@@ -552,11 +552,25 @@ def bench_speed(
     except ValueError as exc:
         fail(str(exc))
     rows = [
-        (s.stage, f"{s.seconds:.2f}", s.rows, f"{s.rows / s.seconds:,.0f}", f"{s.peak_rss_mb:,.0f}")
+        (
+            s.stage,
+            f"{s.seconds:.2f}",
+            s.rows,
+            f"{s.rows / s.seconds:,.0f}" if s.rows else "",
+            f"{s.peak_rss_mb:,.0f}",
+        )
         for s in report.stages
     ]
     total = report.ingest_and_match_seconds
-    rows.append(("ingest + match", f"{total:.2f}", payments, f"{payments / total:,.0f}", ""))
+    rows.append(
+        (
+            "ingest + match + checkpoint",
+            f"{total:.2f}",
+            payments,
+            f"{payments / total:,.0f}",
+            f"{report.peak_rss_mb:,.0f}",
+        )
+    )
     title = f"{payments:,} payments, {invoices:,} invoices, {customers:,} customers"
     print_rows(
         ("stage", "seconds", "rows", "rows/s", "peak RSS MB"), rows, OutputFormat.table, title

@@ -24,7 +24,8 @@ def test_bench_speed_reports_every_stage(cli: CliRunner, tmp_path: Path) -> None
         tmp_path / "speed",
     )
     assert result.code == 0, result.stderr
-    for stage in ("generate files", "import master data", "ingest", "match", "ingest + match"):
+    stages = ("generate files", "import master data", "ingest", "match", "checkpoint")
+    for stage in (*stages, "ingest + match + checkpoint"):
         assert stage in result.stdout
     con = duckdb.connect(str(tmp_path / "speed" / "bench.duckdb"), read_only=True)
     payments, decided = con.execute(

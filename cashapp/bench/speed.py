@@ -198,6 +198,11 @@ class SpeedBook:
     customers: int
 
 
+#: The stages the 60-second target covers: the final checkpoint (folding the write-ahead
+#: log into the database file) is work the daily job pays when it closes the store.
+END_TO_END = ("ingest", "match", "checkpoint")
+
+
 @dataclass(slots=True)
 class StageTiming:
     stage: str
@@ -218,11 +223,12 @@ class SpeedReport:
 
     @property
     def ingest_and_match_seconds(self) -> float:
-        return sum(s.seconds for s in self.stages if s.stage in ("ingest", "match"))
+        return sum(s.seconds for s in self.stages if s.stage in END_TO_END)
 
     @property
     def peak_rss_mb(self) -> float:
-        return max((s.peak_rss_mb for s in self.stages), default=0.0)
+        """The highest peak of the end-to-end stages (generation and master data excluded)."""
+        return max((s.peak_rss_mb for s in self.stages if s.stage in END_TO_END), default=0.0)
 
 
 def peak_rss_mb() -> float:
@@ -466,6 +472,12 @@ def run_speed_bench(
             return summary.payments
 
         timed("import master data", master_data, report)
+
+        def checkpoint() -> int:
+            store.execute("CHECKPOINT")
+            return 0
+
         timed("ingest", ingest, report)
         timed("match", match, report)
+        timed("checkpoint", checkpoint, report)
     return report

@@ -140,7 +140,10 @@ class Extraction:
         self._futures: list[Any] = []
         self._pool: Any = None
         self._done: Flat | None = None
-        workers = max((os.cpu_count() or 1) - 1, 1)
+        # one worker per core even though the caller works on meanwhile: measured on 2
+        # cores, 2 workers beat 1 by ~4 s on a million payments (the caller's stage is
+        # partly DuckDB waiting, and the extraction is the longer of the two)
+        workers = os.cpu_count() or 1
         if len(texts) < PARALLEL_MIN_TEXTS or (os.cpu_count() or 1) < 2:
             self._done = extract_flat(texts)
             return
