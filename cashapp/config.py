@@ -38,6 +38,9 @@ class MatchingConfig:
     max_subset_size: int = 5  # invoices in one combination
     subset_time_limit_ms: int = 50  # per payment
     date_window_days: int = 5  # payout <-> deposit matching window
+    #: the team's own invoice-reference shapes (Python regexes, one capture group holding
+    #: the invoice number), tried before the built-in ones: e.g. "RECHNUNG\\s+(\\d+)"
+    reference_patterns: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +160,25 @@ _MATCHING_KEYS: dict[str, Callable[[str, object], object]] = {
     "max_subset_size": _int(1, 10),
     "subset_time_limit_ms": _int(1, 60_000),
     "date_window_days": _int(0, 60),
+    "reference_patterns": lambda key, value: _patterns(key, value),
 }
+
+
+def _patterns(key: str, value: object) -> tuple[str, ...]:
+    import re
+
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key}: expected a list of regular expressions (strings)")
+    for n, text in enumerate(value):
+        try:
+            compiled = re.compile(text, re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError(f"{key}[{n}]: not a regular expression ({exc}): {text!r}") from None
+        if compiled.groups != 1:
+            raise ConfigError(
+                f"{key}[{n}]: needs exactly one capture group (the invoice number): {text!r}"
+            )
+    return tuple(value)
 
 
 def _validate_csv_sources(prefix: str, table: Mapping[str, object]) -> None:

@@ -24,7 +24,14 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
     config = load_config(REPO / "config.example.toml")
     assert config.write_off_limit == Decimal("50.00")
     text = (REPO / "config.example.toml").read_text()
-    for key in ("ach_company_ids", "write_off_tolerance", "refund_limit", "cron", "unapplied_cash"):
+    for key in (
+        "ach_company_ids",
+        "write_off_tolerance",
+        "refund_limit",
+        "cron",
+        "unapplied_cash",
+        "reference_patterns",
+    ):
         assert key in text
 
 
@@ -41,6 +48,14 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
         ("[company]\ndefault_currency = 'dollars'\n", "company.default_currency"),
         ("[databse]\npath = 'x'\n", "config.databse: unknown key"),
         ("[sources.nosuch]\nx = 1\n", "sources.nosuch: unknown source"),
+        (
+            "[matching]\nreference_patterns = ['BILL (']\n",
+            "not a regular expression",
+        ),
+        (
+            "[matching]\nreference_patterns = ['BILL \\\\d+']\n",
+            "needs exactly one capture group",
+        ),
     ],
 )
 def test_bad_config_is_refused_naming_the_key(tmp_path: Path, toml: str, message: str) -> None:

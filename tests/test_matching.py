@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cashapp.config import Config
+from cashapp.config import Config, parse_config
 from cashapp.ingest import _write
 from cashapp.matching.engine import Book, EngineSettings, decide, unidentified
 from cashapp.matching.model import CustomerHit, OpenInvoice, PaymentToMatch, ReferenceHit
@@ -418,4 +418,33 @@ def test_strangers_queued_in_bulk_read_exactly_as_the_engine_decides() -> None:
         assert (etype, detail) == (expected.type, expected.detail)
         assert json.loads(suggestions) == [s.as_json() for s in expected.suggestions]
     assert json.loads(rows[0][3])[0]["invoices"] == [number]
+    store.close()
+
+
+def test_a_teams_own_reference_pattern_finds_what_the_built_in_shapes_miss() -> None:
+    # three-digit invoice numbers are below the built-in minimum (they look like noise)
+    text = "PAYMENT BILL 812 THANK YOU"
+    assert extract_references(text) == []
+    (ref,) = extract_references(text, (r"BILL\s+(\d{3})\b",))
+    assert (ref.kind, ref.key, ref.text) == ("invoice", "812", "BILL 812")
+
+    store = open_store(":memory:")
+    now = utcnow()
+    store.execute(
+        "INSERT INTO customers VALUES ('C1', 'Acme Inc', '', 'USD', '', 'ACME', ?, ?)", [now, now]
+    )
+    store.execute(
+        "INSERT INTO invoices VALUES ('INV-812', '812', 'C1', ?, ?, 120.00, 0, 120.00,"
+        " 'USD', '', 'NET30', ?, ?)",
+        [DAY - timedelta(days=5), DAY + timedelta(days=25), now, now],
+    )
+    record = PaymentRecord(
+        "bai2", "R1", "r1", "payment", Decimal("120.00"), "USD", DAY, remittance=text
+    )
+    _ingest(store, [record], "pattern")
+    config = parse_config({"matching": {"reference_patterns": [r"BILL\s+(\d{3})\b"]}})
+    run_match(store, config)
+    assert store.fetchall("SELECT invoice_number, rule FROM applications") == [
+        ("INV-812", "ref-exact")
+    ]
     store.close()

@@ -67,29 +67,37 @@ class PendingReferences:
     extraction: Extraction
 
 
-def start_reference_hits(store: Store) -> PendingReferences:
+def start_reference_hits(store: Store, patterns: tuple[str, ...] = ()) -> PendingReferences:
     """Start extracting references from the undecided payments' remittance texts.
 
     Only texts that can name a known invoice or PO are worth the Python extractor. Its
     keys are digit runs of 4+ (or hyphen-joined runs: those texts always go through), so
-    a text none of whose runs is a key of the book cannot produce a hit. The extraction
-    runs in a worker for large runs; :func:`build_reference_hits` collects it.
+    a text none of whose runs is a key of the book cannot produce a hit. A team's own
+    ``patterns`` may capture a part of a longer run, so with patterns every text goes
+    through. The extraction runs in workers for large runs; :func:`build_reference_hits`
+    collects it.
     """
+    prefilter = (
+        "SELECT payment_ids, text FROM texts WHERE regexp_matches(text, '\\d-\\d')"
+        "  OR text IN (SELECT text FROM runs JOIN book_keys ON run = k)"
+        if not patterns
+        else "SELECT payment_ids, text FROM texts"
+    )
+    digits = "regexp_matches(text, '\\d{4}')" if not patterns else "text <> ''"
     rows = store.fetchall(
         "WITH texts AS (SELECT list(payment_id) AS payment_ids, text FROM ("
         "   SELECT payment_id, concat_ws(' ', remittance, array_to_string(refs, ' ')) AS text"
         "   FROM payments WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0)"
-        "  WHERE regexp_matches(text, '\\d{4}') GROUP BY text),"
+        f"  WHERE {digits} GROUP BY text),"
         " book_keys AS (SELECT ref_key AS k FROM invoices"
         "  UNION SELECT regexp_replace(po_number, '[^0-9]', '', 'g') FROM invoices"
         "   WHERE po_number <> ''),"
         " runs AS (SELECT text, unnest(regexp_extract_all(text, '\\d{4,}')) AS run"
         "  FROM texts WHERE NOT regexp_matches(text, '\\d-\\d'))"
-        " SELECT payment_ids, text FROM texts WHERE regexp_matches(text, '\\d-\\d')"
-        "  OR text IN (SELECT text FROM runs JOIN book_keys ON run = k)"
-        " ORDER BY text"
+        f" {prefilter} ORDER BY text"
     )
-    return PendingReferences([r[0] for r in rows], Extraction([r[1] for r in rows]))
+    texts = [r[1] for r in rows]
+    return PendingReferences([r[0] for r in rows], Extraction(texts, patterns))
 
 
 def build_reference_hits(store: Store, pending: PendingReferences) -> None:

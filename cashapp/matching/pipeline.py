@@ -521,7 +521,7 @@ def run_match(
         now = utcnow()
         t = summary.lap("events", t)
         # references are extracted in a worker while this process identifies the payers
-        pending = start_reference_hits(store)
+        pending = start_reference_hits(store, config.matching.reference_patterns)
         build_customer_hits(
             store, NameSettings(config.matching.fuzzy_threshold, config.matching.fuzzy_margin)
         )

@@ -20,6 +20,7 @@ Worked example::
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -66,11 +67,27 @@ def invoice_ref_key(invoice_number: str) -> str:
     return best.replace("-", "")
 
 
-def extract_references(text: str) -> list[Reference]:
-    """All invoice/PO candidates in ``text``, in order, without repeats."""
-    upper = _AMOUNTS.sub(" ", _DATES.sub(" ", text.upper()))
+@functools.lru_cache(maxsize=64)
+def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    """A team's ``[matching] reference_patterns``, compiled once per process."""
+    return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+
+def extract_references(text: str, patterns: tuple[str, ...] = ()) -> list[Reference]:
+    """All invoice/PO candidates in ``text``, in order, without repeats.
+
+    ``patterns`` are the team's own shapes (one capture group: the invoice number); what
+    they capture counts as an invoice reference and comes first.
+    """
     out: list[Reference] = []
     seen: set[tuple[str, str]] = set()
+    for pattern in compile_patterns(patterns):
+        for found in pattern.finditer(text):
+            own_key = invoice_ref_key(found.group(1) or "")
+            if own_key and ("invoice", own_key) not in seen:
+                seen.add(("invoice", own_key))
+                out.append(Reference("invoice", own_key, found.group(0).strip()))
+    upper = _AMOUNTS.sub(" ", _DATES.sub(" ", text.upper()))
     carry: RefKind | None = None  # "INV 1001, 1002": the label carries over a list
     last_end = 0
     for match in _TOKEN.finditer(upper):
@@ -104,7 +121,7 @@ def extract_references(text: str) -> list[Reference]:
 Flat = tuple[list[int], list[str], list[str], list[str]]  # counts, kinds, keys, texts
 
 
-def extract_flat(texts: list[str]) -> Flat:
+def extract_flat(texts: list[str], patterns: tuple[str, ...] = ()) -> Flat:
     """:func:`extract_references` over many texts as four flat lists (cheap to pickle):
     how many references each text has, then every reference's kind, key and text."""
     counts: list[int] = []
@@ -112,7 +129,7 @@ def extract_flat(texts: list[str]) -> Flat:
     keys: list[str] = []
     found: list[str] = []
     for text in texts:
-        refs = extract_references(text)
+        refs = extract_references(text, patterns)
         counts.append(len(refs))
         for ref in refs:
             kinds.append(ref.kind)
@@ -134,7 +151,7 @@ class Extraction:
     Small inputs are extracted in-process, at once.
     """
 
-    def __init__(self, texts: list[str]) -> None:
+    def __init__(self, texts: list[str], patterns: tuple[str, ...] = ()) -> None:
         import os
 
         self._futures: list[Any] = []
@@ -145,7 +162,7 @@ class Extraction:
         # partly DuckDB waiting, and the extraction is the longer of the two)
         workers = os.cpu_count() or 1
         if len(texts) < PARALLEL_MIN_TEXTS or (os.cpu_count() or 1) < 2:
-            self._done = extract_flat(texts)
+            self._done = extract_flat(texts, patterns)
             return
         from concurrent.futures import ProcessPoolExecutor
 
@@ -154,7 +171,8 @@ class Extraction:
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=worker_context())
         size = -(-len(texts) // (workers * 4))
         self._futures = [
-            self._pool.submit(extract_flat, texts[i : i + size]) for i in range(0, len(texts), size)
+            self._pool.submit(extract_flat, texts[i : i + size], patterns)
+            for i in range(0, len(texts), size)
         ]
 
     def result(self) -> Flat:
