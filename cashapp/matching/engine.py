@@ -394,13 +394,24 @@ def _subsets(
 MAX_CANDIDATE_CUSTOMERS = 5
 
 
+def strongest_customers(hits: Iterable[CustomerHit], limit: int) -> list[CustomerHit]:
+    """The best hit of each candidate customer, strongest first, at most ``limit``."""
+    best: dict[str, CustomerHit] = {}
+    for hit in hits:
+        known = best.get(hit.customer_id)
+        if known is None or hit.score > known.score:
+            best[hit.customer_id] = hit
+    return sorted(best.values(), key=lambda c: (-c.score, c.customer_id))[:limit]
+
+
 def _candidates(p: PaymentToMatch, methods: Sequence[str]) -> list[str]:
     return sorted({hit.customer_id for hit in p.customers if hit.method in methods})
 
 
 def _cust_single(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
     candidates = _candidates(p, rule.identify)
-    if not candidates or len(candidates) > MAX_CANDIDATE_CUSTOMERS:
+    everyone = {hit.customer_id for hit in p.customers}
+    if not candidates or len(everyone) > MAX_CANDIDATE_CUSTOMERS:
         return None
     exact = [
         i
@@ -480,8 +491,7 @@ def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestio
     customers = {c.customer_id: c for c in p.customers}
     # The strongest few candidates only; a combination is only worth showing when the
     # payer is known (across several possible payers it is noise, and costly).
-    strongest = sorted(customers.values(), key=lambda c: (-c.score, c.customer_id))
-    for hit in strongest[:MAX_CANDIDATE_CUSTOMERS]:
+    for hit in strongest_customers(p.customers, MAX_CANDIDATE_CUSTOMERS):
         customer_id = hit.customer_id
         open_invoices = book.open_for(customer_id, p.currency)
         for inv in open_invoices:

@@ -41,6 +41,7 @@ from cashapp.matching.bulk import (
     start_reference_hits,
 )
 from cashapp.matching.engine import (
+    MAX_CANDIDATE_CUSTOMERS,
     Book,
     EngineSettings,
     customer_hits_by_reference,
@@ -296,7 +297,15 @@ def _load_book(
     amounts: set[tuple[Decimal, str]],
 ) -> Book:
     wanted_invoices = sorted({h.invoice_number for hs in refs.values() for h in hs})
-    wanted_customers = sorted({h.customer_id for hs in customers.values() for h in hs})
+    # the engine looks at a payment's strongest few candidate customers only (see
+    # engine.MAX_CANDIDATE_CUSTOMERS): a name forty customers share loads five, not forty
+    wanted_customers = sorted(
+        {
+            h.customer_id
+            for hs in customers.values()
+            for h in sorted(hs, key=lambda c: (-c.score, c.customer_id))[:MAX_CANDIDATE_CUSTOMERS]
+        }
+    )
     store.con.register("want_inv", pa.table({"n": pa.array(wanted_invoices, pa.string())}))
     store.con.register("want_cust", pa.table({"c": pa.array(wanted_customers, pa.string())}))
     store.con.register(
