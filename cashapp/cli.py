@@ -516,7 +516,6 @@ def bench_quality(
         run_quality_bench(workdir, seed=seed, per_case=per_case) for seed in range(1, seeds + 1)
     ]
     report = combine(reports)
-    out.print(f"[bold]{seeds} seeds combined[/]", highlight=False)
     out.print(report.render(), highlight=False, markup=False)
     missed = [
         f"{name} {getattr(report, name):.4f} < {target}"

@@ -2055,6 +2055,7 @@ class QualityReport:
     skipped_cases: tuple[tuple[str, str], ...]
     files: tuple[tuple[str, str, int, str], ...]  # (file, status, records, reason)
     unlabelled: tuple[str, ...]  # payments in the store no label explains (a bench bug)
+    seeds: tuple[int, ...] = ()  # the books combined (:func:`combine`); () = just ``seed``
 
     @property
     def precision(self) -> float:
@@ -2105,10 +2106,15 @@ class QualityReport:
         rows += [CaseRow(case, (), 0, 0, 0, 0, "", status) for case, status in self.skipped_cases]
         return rows
 
+    def _books(self) -> str:
+        if len(self.seeds) > 1:
+            return f"{len(self.seeds)} books (seeds {min(self.seeds)}-{max(self.seeds)})"
+        return f"seed {self.seed}"
+
     def render(self) -> str:
         """The report as text: headline numbers, recall, the case table, the mismatches."""
         out = [
-            f"matching quality bench, seed {self.seed}: {self.payments} labelled payments",
+            f"matching quality bench, {self._books()}: {self.payments} labelled payments",
             f"  precision        {self.precision:.4f}  "
             f"({self.auto_applied_correct}/{self.auto_applied} auto-applied payments as labelled)",
             f"  auto-match rate  {self.auto_match_rate:.4f}  "
@@ -2183,6 +2189,7 @@ def combine(reports: Sequence[QualityReport]) -> QualityReport:
         skipped_cases=reports[0].skipped_cases,
         files=tuple(f for r in reports for f in r.files),
         unlabelled=tuple(u for r in reports for u in r.unlabelled),
+        seeds=tuple(r.seed for r in reports),
     )
 
 
