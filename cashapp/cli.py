@@ -328,6 +328,16 @@ def exceptions_show(exception_id: str) -> None:
             [exception_id],
         ).fetchone()
         names = [d[0] for d in con.description or []]
+        applied = (
+            con.execute(
+                "SELECT invoice_number, amount, kind, rule, confidence, evidence"
+                " FROM applications WHERE payment_id = ? AND status = 'active'"
+                " ORDER BY created_at, application_id",
+                [row[names.index("payment_id")]],
+            ).fetchall()
+            if row is not None
+            else []
+        )
     if row is None:
         fail(f"no exception {exception_id!r}")
     data = dict(zip(names, row, strict=True))
@@ -351,6 +361,13 @@ def exceptions_show(exception_id: str) -> None:
         "opened_at",
     ):
         out.print(f"[bold]{key:>15}[/] {_cell(data.get(key))}", highlight=False)
+    if applied:
+        print_rows(
+            ("invoice", "amount", "kind", "rule", "confidence", "evidence"),
+            [(*row[:5], _evidence_text(row[5])) for row in applied],
+            OutputFormat.table,
+            title="applications of this payment (active)",
+        )
     suggestions = json.loads(data["suggestions"])
     if suggestions:
         print_rows(
@@ -362,6 +379,20 @@ def exceptions_show(exception_id: str) -> None:
             OutputFormat.table,
             title="suggestions",
         )
+
+
+def _evidence_text(evidence: str) -> str:
+    """An application's evidence in one line: which reference, which name, which amount."""
+    try:
+        data = json.loads(evidence)
+    except json.JSONDecodeError:
+        return evidence
+    parts = [f"named {r['text']!r} ({r['kind']})" for r in data.get("references", [])]
+    parts += [f"payer by {c['method']}: {c['detail']}" for c in data.get("customer", [])[:2]]
+    for key in ("amount", "combination", "discount", "written_off", "split", "candidates"):
+        if key in data:
+            parts.append(f"{key}: {data[key]}")
+    return "; ".join(parts)
 
 
 class _ReaderContext:

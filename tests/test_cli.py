@@ -200,6 +200,12 @@ def test_match_is_idempotent_and_exceptions_list_as_json(cli: CliRunner, tmp_pat
     shown = cli("exceptions", "show", data[0]["exception_id"])
     assert shown.code == 0
     assert data[0]["exception_id"] in shown.stdout
+    # a short payment shows what was applied, by which rule, on what evidence
+    (short,) = [row for row in data if row["type"] == "short_payment"]
+    detail = cli("exceptions", "show", short["exception_id"]).stdout
+    assert "applications of this payment" in detail
+    assert "ref-short" in detail
+    assert f"named '{short['invoice_number']}'" in detail
 
 
 def test_bad_config_exits_2_naming_the_key(cli: CliRunner, tmp_path: Path) -> None:
