@@ -16,6 +16,7 @@ BUILTIN_MODULES = (
     "connectors.bai2",
     "connectors.camt",
     "connectors.ofx",
+    "connectors.stripe_report",
     "connectors.csv_mapped",
     "connectors.mt940",
 )

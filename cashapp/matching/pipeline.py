@@ -110,8 +110,8 @@ def settings_for(config: Config) -> EngineSettings:
 
 
 def _exception_type_for_event(source: str, kind: str) -> str:
-    if kind == "chargeback":
-        return "chargeback"
+    if kind == "chargeback" or (source == "stripe" and kind == "refund"):
+        return "chargeback"  # a card refund takes the money back like a dispute does
     if source in ("nacha", "bai2"):
         return "ach_return"
     return "failed_payment"

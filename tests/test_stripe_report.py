@@ -1,0 +1,86 @@
+"""Stripe itemized balance reports: charges applied, refunds and disputes reversed, fees kept."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors.base import ExtractContext, FileRefused
+from connectors.stripe_report import STRIPE_REPORT
+from tests.conftest import CliRunner
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "stripe" / "balance_change_itemized"
+CUSTOMERS = "customer_id,name,email,currency,terms\nC1,Acme Plumbing Supply Inc,,USD,NET30\n"
+CUSTOMERS += "C2,Globex Logistics LLC,,USD,NET30\n"
+INVOICES = "invoice_number,customer_id,invoice_date,due_date,amount,currency\n"
+INVOICES += "INV-204411,C1,2026-11-01,2026-12-01,1250.00,USD\n"
+INVOICES += "INV-204412,C2,2026-11-02,2026-12-02,480.00,USD\n"
+
+
+def test_report_rows_become_payments_events_settlements_and_fees() -> None:
+    data = (FIXTURE / "input.csv").read_bytes()
+    assert STRIPE_REPORT.identify(data[:512], "export.csv")
+    result = STRIPE_REPORT.extract(data, "export.csv", ExtractContext())
+    kinds = [(r.kind, r.source_ref, r.amount) for r in result.records]
+    assert ("payment", "ch_3QAa01", Decimal("1250.00")) in kinds
+    assert ("refund", "re_3QAa03", Decimal("-480.00")) in kinds
+    assert ("chargeback", "du_1QAa04", Decimal("-1250.00")) in kinds
+    assert ("settlement", "po_1QBb99", Decimal("-1213.45")) in kinds
+    fees = sorted(r.amount for r in result.records if r.kind == "fee")
+    assert fees == [Decimal("-36.55"), Decimal("-15.00"), Decimal("-14.22")]
+    dispute = next(r for r in result.records if r.kind == "chargeback")
+    assert (dispute.related_ref, dispute.reason_code) == ("ch_3QAa01", "fraudulent")
+
+
+def test_a_file_without_the_report_columns_is_refused() -> None:
+    bad = b"balance_transaction_id,currency,gross\ntxn_1,usd,1.00\n"
+    assert not STRIPE_REPORT.identify(bad, "x.csv")
+    with pytest.raises(FileRefused, match=r"missing column\(s\) fee, reporting_category"):
+        STRIPE_REPORT.extract(bad, "x.csv", ExtractContext())
+
+
+def test_charges_applied_then_refund_and_dispute_reverse_them(
+    cli: CliRunner, tmp_path: Path, db: Path
+) -> None:
+    (tmp_path / "c.csv").write_text(CUSTOMERS)
+    (tmp_path / "i.csv").write_text(INVOICES)
+    assert cli("import", "customers", tmp_path / "c.csv").code == 0
+    assert cli("import", "invoices", tmp_path / "i.csv").code == 0
+    # day 1 brings the two charges, day 2 the refund, the dispute and the payout
+    header, *rows = (FIXTURE / "input.csv").read_text().splitlines()
+    (tmp_path / "day1.csv").write_text("\n".join([header, *rows[:2]]) + "\n")
+    (tmp_path / "day2.csv").write_text("\n".join([header, *rows[2:]]) + "\n")
+    ingest = cli("ingest", tmp_path / "day1.csv", "--output", "json")
+    assert json.loads(ingest.stdout)[0]["format"] == "stripe"
+    assert cli("match").code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT sum(open_amount) FROM v_invoices").fetchone() == (0,)
+    con.close()
+    assert cli("ingest", tmp_path / "day2.csv").code == 0
+    assert cli("match").code == 0
+    again = cli("ingest", FIXTURE / "input.csv", "--output", "json")  # the same rows again
+    assert json.loads(again.stdout)[0]["new"] == 0
+    con = duckdb.connect(str(db), read_only=True)
+    payments = dict(
+        con.execute("SELECT source_ref, status FROM v_payments WHERE kind = 'payment'").fetchall()
+    )
+    assert payments == {"ch_3QAa01": "reversed", "ch_3QAa02": "reversed"}
+    reopened = con.execute(
+        "SELECT invoice_number, open_amount FROM v_invoices ORDER BY 1"
+    ).fetchall()
+    assert reopened == [("INV-204411", Decimal("1250.0000")), ("INV-204412", Decimal("480.0000"))]
+    applied = con.execute(
+        "SELECT invoice_number, amount, status FROM v_applications ORDER BY ALL"
+    ).fetchall()
+    assert ("INV-204411", Decimal("1250.0000"), "reversed") in applied
+    assert ("INV-204411", Decimal("-1250.0000"), "reversed") in applied
+    exceptions = con.execute("SELECT type, reason_code FROM v_exceptions ORDER BY ALL").fetchall()
+    assert exceptions == [("chargeback", ""), ("chargeback", "fraudulent")]
+    fees = con.execute("SELECT sum(fees) FROM v_daily_totals").fetchone()
+    assert fees == (Decimal("65.7700"),)
+    assert con.execute("SELECT count(*) FROM payments").fetchone() == (8,)
+    con.close()
