@@ -255,7 +255,8 @@ def _print_match(summary: MatchSummary) -> None:
     out.print(
         f"match {summary.run_id}: {verb} {summary.payments} payments -> {summary.applied} applied, "
         f"{summary.partially_applied} partially applied, {summary.unapplied} unapplied; "
-        f"{summary.events} returns/chargebacks; {summary.ignored} not receivables",
+        f"{summary.events} returns/chargebacks; {summary.reconciled} payouts reconciled;"
+        f" {summary.ignored} not receivables",
         highlight=False,
     )
     for currency, amount in sorted(summary.amount_applied.items()):

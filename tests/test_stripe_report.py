@@ -84,3 +84,72 @@ def test_charges_applied_then_refund_and_dispute_reverse_them(
     assert fees == (Decimal("65.7700"),)
     assert con.execute("SELECT count(*) FROM payments").fetchone() == (8,)
     con.close()
+
+
+def _bank_file(path: Path, amount: str, text: str) -> Path:
+    from datetime import UTC, date, datetime
+
+    from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+
+    deposit = Bai2Transaction("165", Decimal(amount), "ACH20261120", "", text)
+    wire = Bai2Transaction("195", Decimal("99.00"), "FW1", "", "ORG=SOMEONE OBI=HELLO")
+    path.write_bytes(
+        write_bai2(
+            [Bai2Account("123456789", "USD", (deposit, wire))],
+            sender="021000021",
+            receiver="OURCO",
+            file_id="7",
+            created=datetime(2026, 11, 21, 6, tzinfo=UTC),
+            as_of=date(2026, 11, 21),
+        )
+    )
+    return path
+
+
+def _statuses(db: Path) -> dict[tuple[str, str], str]:
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute(
+        "SELECT source, kind, status FROM v_payments WHERE kind = 'settlement'"
+    ).fetchall()
+    con.close()
+    return {(source, kind): status for source, kind, status in rows}
+
+
+def test_the_payout_is_tied_to_the_bank_deposit_and_never_applied(
+    cli: CliRunner, tmp_path: Path, db: Path
+) -> None:
+    text = "ORIG CO NAME:STRIPE ORIG ID:4270465600 DESC:TRANSFER ST-R8K2"
+    cli("ingest", _bank_file(tmp_path / "bank.bai2", "1213.45", text))
+    assert cli("match").code == 0  # the payout is not known yet: the deposit waits
+    assert _statuses(db) == {("bai2", "settlement"): "unapplied"}
+    cli("ingest", FIXTURE / "input.csv")
+    result = cli("match")
+    assert "1 payouts reconciled" in result.stdout
+    assert _statuses(db) == {
+        ("bai2", "settlement"): "reconciled",
+        ("stripe", "settlement"): "reconciled",
+    }
+    con = duckdb.connect(str(db), read_only=True)
+    applied = con.execute(
+        "SELECT count(*) FROM applications a JOIN payments p USING (payment_id)"
+        " WHERE p.source = 'bai2' AND p.amount = 1213.45"
+    ).fetchone()
+    con.close()
+    assert applied == (0,)
+
+
+def test_a_deposit_naming_its_payout_but_short_is_a_settlement_mismatch(
+    cli: CliRunner, tmp_path: Path, db: Path
+) -> None:
+    cli("ingest", FIXTURE / "input.csv")
+    text = "ORIG CO NAME:STRIPE ORIG ID:4270465600 DESC:TRANSFER PO_1QBB99"
+    cli("ingest", _bank_file(tmp_path / "bank.bai2", "1200.00", text))
+    cli("match")
+    con = duckdb.connect(str(db), read_only=True)
+    (row,) = con.execute(
+        "SELECT type, amount, detail FROM exceptions WHERE type = 'settlement_mismatch'"
+    ).fetchall()
+    con.close()
+    assert row[:2] == ("settlement_mismatch", Decimal("13.4500"))
+    assert "po_1QBb99" in row[2]
+    assert "difference -13.45" in row[2]

@@ -7,7 +7,8 @@ Stages (DESIGN §6), each a set-based step over all unmatched payments at once:
    ``reversed``, queue ``ach_return`` / ``chargeback`` / ``failed_payment``. Works in any
    arrival order: a return whose original has not arrived yet is queued, and the original
    is marked ``reversed`` on arrival instead of being applied.
-2. **settlements** -- platform payouts landing in the bank (issue: payment platforms).
+2. **settlements** -- platform payouts landing in the bank, tied to the payouts the
+   platform reported (:mod:`cashapp.matching.settlements`); never applied to invoices.
 3. **references** -- invoice/PO references extracted from every remittance carrier, joined
    to the book in DuckDB.
 4. **customers** -- payer identification (account fingerprint, customer id in remittance,
@@ -55,6 +56,7 @@ from cashapp.matching.model import (
     ReferenceHit,
 )
 from cashapp.matching.rules import Rule, load_rules
+from cashapp.matching.settlements import reconcile_settlements
 from cashapp.money import quantize
 from cashapp.store import Store, utcnow
 from connectors.base import stable_key
@@ -73,6 +75,7 @@ class MatchSummary:
     unapplied: int = 0
     events: int = 0
     ignored: int = 0
+    reconciled: int = 0  # platform payouts tied to their bank deposits
     exceptions: dict[str, int] = field(default_factory=dict)
     amount_applied: dict[str, Decimal] = field(default_factory=dict)
     dry_run: bool = False
@@ -93,6 +96,7 @@ class MatchSummary:
             "unapplied": self.unapplied,
             "events": self.events,
             "ignored": self.ignored,
+            "reconciled": self.reconciled,
             "exceptions": self.exceptions,
             "amount_applied": {k: str(v) for k, v in self.amount_applied.items()},
             "dry_run": self.dry_run,
@@ -529,6 +533,11 @@ def run_match(
         summary.ignored = int(ignored[0]) if ignored else 0
         now = utcnow()
         t = summary.lap("events", t)
+        settled = reconcile_settlements(store, run_id, now, config.matching.date_window_days)
+        summary.reconciled = settled.reconciled
+        if settled.mismatched:
+            summary.exceptions["settlement_mismatch"] = settled.mismatched
+        t = summary.lap("settlements", t)
         # references are extracted in a worker while this process identifies the payers
         pending = start_reference_hits(store, config.matching.reference_patterns)
         build_customer_hits(
