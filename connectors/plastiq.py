@@ -1,0 +1,171 @@
+"""Plastiq payments received: the receiver's CSV export.
+
+Plastiq publishes no export format, so this reads the columns its receiver reports show by
+default -- ``Payment ID, Payment Date, Payer Business Name, Payer Email, Amount, Currency,
+Invoice Number, Memo, Status, Payout ID, Payout Date`` -- matched case- and
+space-insensitively; extra columns are fine, a missing required one refuses the file.
+
+Why it matters how: the money reaches the bank from Plastiq, bundled in a payout, so the
+bank line says nothing about who paid. Each row here is one customer's card-funded payment
+and is what gets applied to the invoice; the customer is found from the payer business
+name, the email (kept as the payer account ``plastiq:<email>``, a fingerprint the matcher
+can learn) and the invoice number / memo -- never from the bank line's originator.
+
+Rows become:
+
+* a ``payment`` of ``Amount`` (ref = Payment ID) when the status says money moved
+  (CHARGED, IN_TRANSIT, DEPOSITED, REFUNDED; blank counts as charged);
+* plus a ``refund`` of the same amount related to it when the status is REFUNDED, so the
+  matcher reverses whatever it applied;
+* one ``settlement`` per Payout ID: minus the sum of its payments, dated the payout date,
+  which the matcher ties to the bank deposit carrying it.
+
+Payments not captured or under review are not money yet: skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final
+
+from cashapp.money import MoneyError, check_currency, parse_amount
+from connectors.base import (
+    ExtractContext,
+    ExtractResult,
+    FileRefused,
+    Issue,
+    PaymentRecord,
+    decode_text,
+    register,
+)
+
+SOURCE: Final = "plastiq"
+REQUIRED: Final = ("payment id", "payment date", "payer business name", "amount")
+MOVED: Final = frozenset({"", "CHARGED", "IN_TRANSIT", "DEPOSITED", "REFUNDED", "COMPLETED"})
+NOT_YET: Final = frozenset({"NOT_CAPTURED", "UNDER_REVIEW", "CANCELLED", "CANCELED", "FAILED"})
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.replace("_", " ").lower().split())
+
+
+def _day(text: str, where: str) -> date:
+    value = text.strip()
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        return datetime.strptime(value, "%m/%d/%Y").date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        raise FileRefused(
+            f"date {text!r} is not a date (YYYY-MM-DD or MM/DD/YYYY)", where
+        ) from None
+
+
+class PlastiqConnector:
+    """Plastiq receiver CSV exports."""
+
+    name = SOURCE
+
+    def identify(self, head: bytes, filename: str) -> bool:
+        first = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:1]
+        if not first:
+            return False
+        names = {_norm(n.strip().strip('"')) for n in first[0].split(",")}
+        return all(column in names for column in REQUIRED)
+
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+        reader = csv.DictReader(io.StringIO(decode_text(data).lstrip("\ufeff")))
+        header = [_norm(n) for n in reader.fieldnames or []]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")
+        records: list[PaymentRecord] = []
+        issues: list[Issue] = []
+        payouts: dict[tuple[str, str], list[tuple[Decimal, date, str]]] = defaultdict(list)
+        for line, raw in enumerate(reader, start=2):
+            row = {_norm(k or ""): (v or "").strip() for k, v in raw.items()}
+            if not any(row.values()):
+                continue
+            where = f"line {line}"
+            payment_id = row["payment id"]
+            if not payment_id:
+                raise FileRefused("Payment ID is empty", where)
+            status = row.get("status", "").upper().replace(" ", "_")
+            if status in NOT_YET:
+                issues.append(Issue("warning", f"{payment_id} is {status}: not money yet", where))
+                continue
+            if status not in MOVED:
+                raise FileRefused(f"unknown status {row.get('status')!r}", where)
+            try:
+                currency = check_currency((row.get("currency") or context.default_currency).upper())
+                amount = parse_amount(row["amount"], currency)
+            except MoneyError as exc:
+                raise FileRefused(str(exc), where) from None
+            if amount <= 0:
+                raise FileRefused(f"amount {row['amount']!r} is not a payment received", where)
+            day = _day(row["payment date"], where)
+            invoice = row.get("invoice number", "")
+            memo = row.get("memo", "")
+            email = row.get("payer email", "").lower()
+            raw_text = ",".join(f"{k}={v}" for k, v in row.items() if v)
+            common = {
+                "source": SOURCE,
+                "currency": currency,
+                "value_date": day,
+                "payer_name": row["payer business name"],
+                "payer_account": f"plastiq:{email}" if email else "",
+                "remittance": " | ".join(t for t in (invoice, memo) if t),
+                "location": where,
+                "raw": raw_text,
+                "type_code": status or "CHARGED",
+            }
+            records.append(
+                PaymentRecord(
+                    source_ref=payment_id,
+                    dedupe_key=payment_id,
+                    kind="payment",
+                    amount=amount,
+                    references=(invoice,) if invoice else (),
+                    **common,  # type: ignore[arg-type]
+                )
+            )
+            if status == "REFUNDED":
+                records.append(
+                    PaymentRecord(
+                        source_ref=f"{payment_id}:refund",
+                        dedupe_key=f"{payment_id}:refund",
+                        kind="refund",
+                        amount=-amount,
+                        related_ref=payment_id,
+                        **common,  # type: ignore[arg-type]
+                    )
+                )
+            payout = row.get("payout id", "")
+            if payout and status != "REFUNDED":
+                paid_out = _day(row["payout date"], where) if row.get("payout date") else day
+                payouts[(payout, currency)].append((amount, paid_out, where))
+        for (payout, currency), parts in sorted(payouts.items()):
+            records.append(
+                PaymentRecord(
+                    source=SOURCE,
+                    source_ref=payout,
+                    dedupe_key=f"payout:{payout}",
+                    kind="settlement",
+                    amount=-sum((a for a, _, _ in parts), Decimal(0)),
+                    currency=currency,
+                    value_date=max(d for _, d, _ in parts),
+                    payer_name="PLASTIQ",
+                    remittance=f"payout of {len(parts)} payments",
+                    location=", ".join(w for _, _, w in parts),
+                )
+            )
+        return ExtractResult(records=tuple(records), issues=tuple(issues))
+
+
+PLASTIQ = register(PlastiqConnector())

@@ -1,0 +1,89 @@
+"""Plastiq receiver exports: each payment applied to its invoice, the payout tied to the bank."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.base import ExtractContext, FileRefused
+from connectors.plastiq import PLASTIQ
+from tests.conftest import CliRunner
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "plastiq" / "receiver_export"
+CUSTOMERS = """customer_id,name,email,currency,terms
+C1,Initech Software Inc,,USD,NET30
+C2,Umbrella Medical Labs LLC,,USD,NET30
+"""
+INVOICES = """invoice_number,customer_id,invoice_date,due_date,amount,currency
+INV-204501,C1,2026-11-01,2026-12-01,2400.00,USD
+INV-204502,C2,2026-11-01,2026-12-01,815.50,USD
+INV-204503,C1,2026-11-02,2026-12-02,120.00,USD
+"""
+
+
+def test_rows_become_payments_a_refund_and_one_payout() -> None:
+    data = (FIXTURE / "input.csv").read_bytes()
+    assert PLASTIQ.identify(data[:300], "payments.csv")
+    result = PLASTIQ.extract(data, "payments.csv", ExtractContext())
+    kinds = [(r.kind, r.source_ref, r.amount) for r in result.records]
+    assert kinds == [
+        ("payment", "PQ-88123401", Decimal("2400.00")),
+        ("payment", "PQ-88123402", Decimal("815.50")),
+        ("payment", "PQ-88123403", Decimal("120.00")),
+        ("refund", "PQ-88123403:refund", Decimal("-120.00")),
+        ("settlement", "PO-551", Decimal("-3215.50")),
+    ]
+    (warning,) = result.issues
+    assert "UNDER_REVIEW" in warning.message
+
+
+def test_an_unknown_status_or_missing_column_refuses_the_file() -> None:
+    header = b"Payment ID,Payment Date,Payer Business Name,Amount,Status\n"
+    with pytest.raises(FileRefused, match="unknown status"):
+        PLASTIQ.extract(header + b"P1,2026-11-17,Acme,10.00,LOST\n", "x.csv", ExtractContext())
+    with pytest.raises(FileRefused, match="missing column"):
+        PLASTIQ.extract(b"Payment ID,Amount\nP1,10.00\n", "x.csv", ExtractContext())
+
+
+def test_payments_applied_refund_reversed_payout_reconciled(
+    cli: CliRunner, tmp_path: Path, db: Path
+) -> None:
+    (tmp_path / "c.csv").write_text(CUSTOMERS)
+    (tmp_path / "i.csv").write_text(INVOICES)
+    cli("import", "customers", tmp_path / "c.csv")
+    cli("import", "invoices", tmp_path / "i.csv")
+    bank = tmp_path / "bank.bai2"
+    deposit = Bai2Transaction(
+        "165", Decimal("3215.50"), "ACH1119", "", "ORIG CO NAME:PLASTIQ INC ORIG ID:1234"
+    )
+    bank.write_bytes(
+        write_bai2(
+            [Bai2Account("123456789", "USD", (deposit,))],
+            sender="021000021",
+            receiver="OURCO",
+            file_id="9",
+            created=datetime(2026, 11, 19, 6, tzinfo=UTC),
+            as_of=date(2026, 11, 19),
+        )
+    )
+    assert cli("ingest", FIXTURE / "input.csv", bank).code == 0
+    assert cli("match").code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    applied = con.execute(
+        "SELECT invoice_number, amount FROM v_applications WHERE status = 'active' ORDER BY 1"
+    ).fetchall()
+    assert applied == [("INV-204501", Decimal("2400.0000")), ("INV-204502", Decimal("815.5000"))]
+    statuses = dict(
+        con.execute("SELECT source || ':' || kind, status FROM v_payments WHERE kind <> 'payment'"
+                    " AND kind <> 'refund'").fetchall()
+    )  # fmt: skip
+    assert statuses == {"bai2:settlement": "reconciled", "plastiq:settlement": "reconciled"}
+    assert con.execute(
+        "SELECT open_amount FROM invoices WHERE invoice_number = 'INV-204503'"
+    ).fetchone() == (Decimal("120.0000"),)
+    con.close()
