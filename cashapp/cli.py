@@ -42,10 +42,12 @@ import_app = typer.Typer(no_args_is_help=True, help="Import master data from the
 exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue.")
 report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and accounting.")
 bench_app = typer.Typer(no_args_is_help=True, help="Matching quality and speed benchmarks.")
+pull_app = typer.Typer(no_args_is_help=True, help="Fetch from payment platforms' APIs.")
 app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
+app.add_typer(pull_app, name="pull")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -433,6 +435,35 @@ def query(
         columns = [d[0] for d in cursor.description or []]
         rows = cursor.fetchall()
     print_rows(columns, rows, format)
+
+
+@pull_app.command("stripe")
+def pull_stripe_cmd(
+    since: Annotated[
+        str | None, typer.Option("--since", help="YYYY-MM-DD; default: where the last pull ended.")
+    ] = None,
+) -> None:
+    """Stripe balance transactions (charges, fees, refunds, disputes, payouts) since the last pull.
+
+    The pages are saved to [sources.stripe] landing first, then ingested like any file.
+    The API key comes from the environment variable named by [sources.stripe] api_key_env.
+    """
+    from cashapp.pull import PullRefused, pull_stripe
+
+    day = _parse_day(since) if since else None
+    with _store() as store:
+        try:
+            result = pull_stripe(store, state.config(), since=day)
+        except PullRefused as exc:
+            fail(str(exc))
+    if result.ingest is None:
+        out.print("stripe: nothing new", highlight=False)
+        return
+    out.print(
+        f"stripe: {result.fetched} balance transactions -> {result.landing_file};"
+        f" {result.ingest.new} new, {result.ingest.known} already known",
+        highlight=False,
+    )
 
 
 def _parse_day(text: str) -> date:

@@ -197,9 +197,24 @@ def _validate_bai2_source(prefix: str, table: Mapping[str, object]) -> None:
         raise ConfigError(f"{prefix}.strict_control_totals: expected true or false")
 
 
+def _validate_stripe_source(prefix: str, table: Mapping[str, object]) -> None:
+    _check_keys(prefix, table, {"api_key_env", "api_base", "landing"})
+    for key in ("api_key_env", "api_base", "landing"):
+        if key in table:
+            _str(f"{prefix}.{key}", table[key])
+    name = table.get("api_key_env", "STRIPE_API_KEY")
+    if not isinstance(name, str) or not name.replace("_", "").isalnum():
+        raise ConfigError(
+            f"{prefix}.api_key_env: the NAME of an environment variable, not a key: {name!r}"
+        )
+    if isinstance(name, str) and name.startswith(("sk_", "rk_")):
+        raise ConfigError(f"{prefix}.api_key_env: put the key in the environment, not here")
+
+
 _SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
     "csv": _validate_csv_sources,
     "bai2": _validate_bai2_source,
+    "stripe": _validate_stripe_source,
 }
 
 

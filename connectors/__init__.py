@@ -17,6 +17,7 @@ BUILTIN_MODULES = (
     "connectors.camt",
     "connectors.ofx",
     "connectors.stripe_report",
+    "connectors.stripe_api",
     "connectors.plastiq",
     "connectors.csv_mapped",
     "connectors.mt940",

@@ -105,89 +105,92 @@ class StripeReportConnector:
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
             if not any(row.values()):
                 continue
-            records += self._row(row, f"line {line}")
+            records += records_for_row(row, f"line {line}")
         return ExtractResult(records=tuple(records), record_count=len(records))
 
-    def _row(self, row: dict[str, str], where: str) -> list[PaymentRecord]:
-        txn = row["balance_transaction_id"]
-        if not txn:
-            raise FileRefused("balance_transaction_id is empty", where)
-        try:
-            currency = check_currency(row["currency"].upper())
-        except MoneyError as exc:
-            raise FileRefused(f"currency: {exc}", where) from None
-        gross = _money(row["gross"], currency, "gross", where)
-        fee = _money(row["fee"], currency, "fee", where)
-        day = _day(row.get("created_utc") or row.get("created", ""), where)
-        category = row["reporting_category"].lower()
-        charge = row.get("charge_id", "")
-        source_id = row.get("source_id", "")
-        metadata = {
-            key[len(_METADATA_PREFIX) : -1]: value
-            for key, value in row.items()
-            if key.startswith(_METADATA_PREFIX) and key.endswith("]") and value
-        }
-        remittance = " | ".join(
-            [row.get("description", ""), *(f"{k}: {v}" for k, v in sorted(metadata.items()))]
-        ).strip(" |")
-        payer = row.get("customer_name") or row.get("customer_email", "")
-        raw = ",".join(f"{k}={v}" for k, v in row.items() if v)
-        common = {
-            "source": SOURCE,
-            "currency": currency,
-            "value_date": day,
-            "payer_name": payer,
-            "payer_account": f"stripe:{row['customer_id']}" if row.get("customer_id") else "",
-            "remittance": remittance,
-            "references": tuple(metadata[k] for k in sorted(metadata)),
-            "location": where,
-            "raw": raw,
-            "type_code": category,
-        }
-        fee_record = (
-            [
-                PaymentRecord(
-                    source_ref=f"{txn}:fee",
-                    dedupe_key=f"{txn}:fee",
-                    kind="fee",
-                    amount=-fee,
-                    related_ref=charge or source_id,
-                    **{**common, "references": ()},  # type: ignore[arg-type]
-                )
-            ]
-            if fee and category not in _FEE_CATEGORIES
-            else []
-        )
-        if category in _PAYMENT_CATEGORIES:
-            payment = PaymentRecord(
-                source_ref=charge or source_id,
-                dedupe_key=txn,
-                kind="payment",
-                amount=gross,
-                **common,  # type: ignore[arg-type]
+
+def records_for_row(row: dict[str, str], where: str) -> list[PaymentRecord]:
+    """The records of one balance transaction, given as a report row (lower-case column
+    names; the Stripe API connector builds the same row from an API object)."""
+    txn = row["balance_transaction_id"]
+    if not txn:
+        raise FileRefused("balance_transaction_id is empty", where)
+    try:
+        currency = check_currency(row["currency"].upper())
+    except MoneyError as exc:
+        raise FileRefused(f"currency: {exc}", where) from None
+    gross = _money(row["gross"], currency, "gross", where)
+    fee = _money(row["fee"], currency, "fee", where)
+    day = _day(row.get("created_utc") or row.get("created", ""), where)
+    category = row["reporting_category"].lower()
+    charge = row.get("charge_id", "")
+    source_id = row.get("source_id", "")
+    metadata = {
+        key[len(_METADATA_PREFIX) : -1]: value
+        for key, value in row.items()
+        if key.startswith(_METADATA_PREFIX) and key.endswith("]") and value
+    }
+    remittance = " | ".join(
+        [row.get("description", ""), *(f"{k}: {v}" for k, v in sorted(metadata.items()))]
+    ).strip(" |")
+    payer = row.get("customer_name") or row.get("customer_email", "")
+    raw = ",".join(f"{k}={v}" for k, v in row.items() if v)
+    common = {
+        "source": SOURCE,
+        "currency": currency,
+        "value_date": day,
+        "payer_name": payer,
+        "payer_account": f"stripe:{row['customer_id']}" if row.get("customer_id") else "",
+        "remittance": remittance,
+        "references": tuple(metadata[k] for k in sorted(metadata)),
+        "location": where,
+        "raw": raw,
+        "type_code": category,
+    }
+    fee_record = (
+        [
+            PaymentRecord(
+                source_ref=f"{txn}:fee",
+                dedupe_key=f"{txn}:fee",
+                kind="fee",
+                amount=-fee,
+                related_ref=charge or source_id,
+                **{**common, "references": ()},  # type: ignore[arg-type]
             )
-            return [payment, *fee_record]
-        kind, ref, related, reason = "other", source_id or txn, "", ""
-        if category == "refund":
-            kind, related = "refund", charge
-        elif category == "dispute":
-            kind, related, reason = "chargeback", charge, row.get("dispute_reason", "")
-        elif category == "dispute_reversal":
-            kind, related = "dispute_reversal", charge
-        elif category == "payout":
-            kind, ref = "settlement", row.get("automatic_payout_id") or source_id or txn
-        elif category in _FEE_CATEGORIES:
-            kind = "fee"
-        record = PaymentRecord(
-            source_ref=ref,
+        ]
+        if fee and category not in _FEE_CATEGORIES
+        else []
+    )
+    if category in _PAYMENT_CATEGORIES:
+        payment = PaymentRecord(
+            source_ref=charge or source_id,
             dedupe_key=txn,
-            kind=kind,
-            amount=gross if kind != "fee" else gross - fee,
-            related_ref=related,
-            reason_code=reason,
+            kind="payment",
+            amount=gross,
             **common,  # type: ignore[arg-type]
         )
-        return [record, *fee_record]
+        return [payment, *fee_record]
+    kind, ref, related, reason = "other", source_id or txn, "", ""
+    if category == "refund":
+        kind, related = "refund", charge
+    elif category == "dispute":
+        kind, related, reason = "chargeback", charge, row.get("dispute_reason", "")
+    elif category == "dispute_reversal":
+        kind, related = "dispute_reversal", charge
+    elif category == "payout":
+        kind, ref = "settlement", row.get("automatic_payout_id") or source_id or txn
+    elif category in _FEE_CATEGORIES:
+        kind = "fee"
+    record = PaymentRecord(
+        source_ref=ref,
+        dedupe_key=txn,
+        kind=kind,
+        amount=gross if kind != "fee" else gross - fee,
+        related_ref=related,
+        reason_code=reason,
+        **common,  # type: ignore[arg-type]
+    )
+    return [record, *fee_record]
 
 
 STRIPE_REPORT = register(StripeReportConnector())
