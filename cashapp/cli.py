@@ -466,6 +466,31 @@ def pull_stripe_cmd(
     )
 
 
+@pull_app.command("plaid")
+def pull_plaid_cmd() -> None:
+    """Bank-feed transactions of every Plaid item in [sources.plaid.items] (/transactions/sync).
+
+    Each item's sync runs from its stored cursor; the pages go to [sources.plaid] landing
+    first, then through ingest. Credentials come from the environment only.
+    """
+    from cashapp.pull import PullRefused, pull_plaid
+
+    with _store() as store:
+        try:
+            results = pull_plaid(store, state.config())
+        except PullRefused as exc:
+            fail(str(exc))
+    for result in results:
+        if result.ingest is None:
+            out.print(f"{result.source}: nothing new", highlight=False)
+        else:
+            out.print(
+                f"{result.source}: {result.fetched} transactions -> {result.landing_file};"
+                f" {result.ingest.new} new, {result.ingest.known} already known",
+                highlight=False,
+            )
+
+
 def _parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)

@@ -211,10 +211,33 @@ def _validate_stripe_source(prefix: str, table: Mapping[str, object]) -> None:
         raise ConfigError(f"{prefix}.api_key_env: put the key in the environment, not here")
 
 
+def _env_name(key: str, value: object) -> str:
+    name = _str(key, value)
+    if not name.replace("_", "").isalnum() or name.startswith(("sk_", "rk_", "access-")):
+        raise ConfigError(f"{key}: the NAME of an environment variable, not a secret: {name!r}")
+    return name
+
+
+def _validate_plaid_source(prefix: str, table: Mapping[str, object]) -> None:
+    _check_keys(prefix, table, {"client_id_env", "secret_env", "host", "landing", "items"})
+    for key in ("client_id_env", "secret_env"):
+        if key in table:
+            _env_name(f"{prefix}.{key}", table[key])
+    for key in ("host", "landing"):
+        if key in table:
+            _str(f"{prefix}.{key}", table[key])
+    items = table.get("items", {})
+    if not isinstance(items, Mapping):
+        raise ConfigError(f"{prefix}.items: expected a table of item name = access-token variable")
+    for name, variable in items.items():
+        _env_name(f"{prefix}.items.{name}", variable)
+
+
 _SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
     "csv": _validate_csv_sources,
     "bai2": _validate_bai2_source,
     "stripe": _validate_stripe_source,
+    "plaid": _validate_plaid_source,
 }
 
 

@@ -18,6 +18,7 @@ BUILTIN_MODULES = (
     "connectors.ofx",
     "connectors.stripe_report",
     "connectors.stripe_api",
+    "connectors.plaid",
     "connectors.plastiq",
     "connectors.csv_mapped",
     "connectors.mt940",
