@@ -153,3 +153,41 @@ def test_a_deposit_naming_its_payout_but_short_is_a_settlement_mismatch(
     assert row[:2] == ("settlement_mismatch", Decimal("13.4500"))
     assert "po_1QBb99" in row[2]
     assert "difference -13.45" in row[2]
+
+
+def test_a_won_dispute_applies_the_charge_again(cli: CliRunner, tmp_path: Path, db: Path) -> None:
+    (tmp_path / "c.csv").write_text(CUSTOMERS)
+    (tmp_path / "i.csv").write_text(INVOICES)
+    cli("import", "customers", tmp_path / "c.csv")
+    cli("import", "invoices", tmp_path / "i.csv")
+    header, charge1, _charge2, _refund, dispute, _payout = (
+        (FIXTURE / "input.csv").read_text().splitlines()
+    )
+    won = (
+        "txn_1QAa09,2026-11-25 10:00:00,2026-11-25 00:00:00,usd,1250.00,-15.00,1265.00,"
+        "dispute_reversal,du_1QAa04,Dispute won,cus_R1,ap@acme.example,Acme Plumbing Supply,"
+        "ch_3QAa01,pi_3QAa01,,,INV-204411,SO-1001"
+    )
+    for day, rows in (("1", [charge1]), ("2", [dispute]), ("3", [won])):
+        path = tmp_path / f"day{day}.csv"
+        path.write_text("\n".join([header, *rows]) + "\n")
+        assert cli("ingest", path).code == 0
+        assert cli("match").code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    active = con.execute(
+        "SELECT invoice_number, amount FROM v_applications WHERE status = 'active'"
+    ).fetchall()
+    history = con.execute("SELECT count(*) FROM applications").fetchone()
+    charge = con.execute("SELECT status FROM payments WHERE source_ref = 'ch_3QAa01'").fetchone()
+    exception = con.execute(
+        "SELECT status, resolution FROM exceptions WHERE type = 'chargeback'"
+    ).fetchone()
+    open_amount = con.execute(
+        "SELECT open_amount FROM invoices WHERE invoice_number = 'INV-204411'"
+    ).fetchone()
+    con.close()
+    assert active == [("INV-204411", Decimal("1250.0000"))]
+    assert history == (3,)  # applied, its reversal, applied again: nothing deleted
+    assert charge == ("applied",)
+    assert exception == ("resolved", "dispute won: the charge is applied again")
+    assert open_amount == (Decimal("0.0000"),)

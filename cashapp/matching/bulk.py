@@ -426,12 +426,19 @@ def _write_certain(store: Store, run_id: str, now: Any) -> None:
         "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
         " amount, currency, kind, method, rule, confidence, evidence, status, created_at,"
         " created_by, run_id)"
-        " SELECT 'app_' || substr(sha256(concat_ws(chr(31), m.payment_id, '0',"
-        "   m.invoice_number, 'payment')), 1, 20),"
+        # ids as the engine makes them: a payment applied again (a won dispute) adds the
+        # number of its earlier application rows, so its old rows keep theirs
+        " SELECT 'app_' || substr(sha256(CASE WHEN g.n IS NULL"
+        "   THEN concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment')"
+        "   ELSE concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment',"
+        "    g.n::VARCHAR) END), 1, 20),"
         "  m.payment_id, m.invoice_number, m.customer_id, m.amount, m.currency, 'payment',"
         "  'auto', m.rule, m.confidence,"
         f"  {_EVIDENCE},"
-        f"  'active', ?, 'system:matcher', ? FROM m_certain m {_EVIDENCE_JOINS}",
+        f"  'active', ?, 'system:matcher', ? FROM m_certain m {_EVIDENCE_JOINS}"
+        " LEFT JOIN (SELECT payment_id, count(*) AS n FROM applications"
+        "   WHERE payment_id IN (SELECT payment_id FROM m_certain) GROUP BY payment_id) g"
+        "  USING (payment_id)",
         [now, run_id],
     )
     store.execute(

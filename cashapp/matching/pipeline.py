@@ -237,14 +237,59 @@ def _process_events(store: Store, run_id: str, actor: str, summary: MatchSummary
 
 
 def _mark_returned_originals(store: Store, run_id: str) -> None:
-    """Originals whose return arrived earlier are reversed on arrival, never applied."""
+    """Originals whose return arrived earlier are reversed on arrival, never applied.
+
+    A charge whose dispute was won (a ``dispute_reversal`` relates to it) is money kept:
+    it is left to be applied like any payment.
+    """
     store.execute(
         "UPDATE payments SET status = 'reversed', matched_at = ?, match_run_id = ?"
         " WHERE matched_at IS NULL AND kind = 'payment' AND source_ref <> ''"
         " AND (source, source_ref) IN (SELECT source, related_ref FROM payments"
-        "   WHERE kind IN ('return', 'chargeback', 'refund') AND related_ref <> '')",
+        "   WHERE kind IN ('return', 'chargeback', 'refund') AND related_ref <> '')"
+        " AND (source, source_ref) NOT IN (SELECT source, related_ref FROM payments"
+        "   WHERE kind = 'dispute_reversal' AND related_ref <> '')",
         [utcnow(), run_id],
     )
+
+
+def _process_won_disputes(store: Store, run_id: str, actor: str, summary: MatchSummary) -> None:
+    """A won dispute gives the charge back: reopen it so this run applies it again.
+
+    The charge's earlier applications stay as they are (reversed, with their reversal
+    rows); the charge becomes undecided, the stages after the events decide it afresh,
+    and the chargeback exception is resolved. Runs after every other event, so a dispute
+    and its reversal in one batch end with the charge applied.
+    """
+    now = utcnow()
+    won = store.fetchall(
+        "SELECT w.payment_id, o.payment_id FROM payments w JOIN payments o"
+        "  ON o.source = w.source AND o.source_ref = w.related_ref AND o.kind = 'payment'"
+        " WHERE w.matched_at IS NULL AND w.kind = 'dispute_reversal' AND w.related_ref <> ''"
+        " ORDER BY w.value_date, w.payment_id"
+    )
+    for reversal, original in won:
+        store.execute(
+            "UPDATE payments SET status = 'unapplied', matched_at = NULL, match_run_id = NULL"
+            " WHERE payment_id = ? AND status = 'reversed'",
+            [original],
+        )
+        store.execute(
+            "UPDATE payments SET status = 'reconciled', matched_at = ?, match_run_id = ?"
+            " WHERE payment_id = ?",
+            [now, run_id, reversal],
+        )
+        store.execute(
+            "UPDATE exceptions SET status = 'resolved', resolved_at = ?,"
+            " resolution = 'dispute won: the charge is applied again'"
+            " WHERE status IN ('open', 'in_review') AND type = 'chargeback' AND payment_id IN"
+            " (SELECT d.payment_id FROM payments d JOIN payments o"
+            "   ON o.source = d.source AND o.source_ref = d.related_ref"
+            "  WHERE o.payment_id = ? AND d.kind = 'chargeback')",
+            [now, original],
+        )
+        store.audit(actor, "reopen", "payment", original, {"dispute_reversal": reversal})
+        summary.events += 1
 
 
 # --- stages 3 and 4: references and customers ------------------------------------------
@@ -340,18 +385,35 @@ def _load_book(
 # --- stage 6: write ----------------------------------------------------------------------
 
 
+def _earlier_applications(store: Store, payment_ids: Sequence[str]) -> dict[str, int]:
+    """How many application rows (reversals included) each payment already has."""
+    if not payment_ids:
+        return {}
+    store.con.register("decided_ids", pa.table({"payment_id": pa.array(payment_ids, pa.string())}))
+    try:
+        rows = store.fetchall(
+            "SELECT payment_id, count(*) FROM applications"
+            " WHERE payment_id IN (SELECT payment_id FROM decided_ids) GROUP BY payment_id"
+        )
+    finally:
+        store.release("decided_ids")
+    return {str(pid): int(n) for pid, n in rows}
+
+
 def _write_decisions(
     store: Store, decisions: Sequence[Decision], currency_of: dict[str, str], run_id: str
 ) -> None:
     now = utcnow()
     apps: dict[str, list[Any]] = defaultdict(list)
     excs: dict[str, list[Any]] = defaultdict(list)
+    generation = _earlier_applications(store, [d.payment_id for d in decisions if d.allocations])
     for d in decisions:
         currency = currency_of[d.payment_id]
+        earlier = generation.get(d.payment_id, 0)
         for n, a in enumerate(d.allocations):
-            apps["application_id"].append(
-                "app_" + stable_key(d.payment_id, n, a.invoice_number, a.kind)[:20]
-            )
+            # a payment applied again (a won dispute) keeps its earlier rows: new ids
+            key = (d.payment_id, n, a.invoice_number, a.kind, *((earlier,) if earlier else ()))
+            apps["application_id"].append("app_" + stable_key(*key)[:20])
             apps["payment_id"].append(d.payment_id)
             apps["invoice_number"].append(a.invoice_number)
             apps["customer_id"].append(a.customer_id)
@@ -523,11 +585,13 @@ def run_match(
     try:
         t = time.perf_counter()
         _process_events(store, run_id, actor, summary)
+        _process_won_disputes(store, run_id, actor, summary)
         _mark_returned_originals(store, run_id)
         ignored = store.execute(
             "UPDATE payments SET status = 'ignored', matched_at = ?, match_run_id = ?"
             " WHERE matched_at IS NULL AND NOT (kind = 'payment' AND amount > 0)"
-            " AND kind NOT IN ('return', 'chargeback', 'refund', 'settlement')",
+            " AND kind NOT IN ('return', 'chargeback', 'refund', 'settlement',"
+            "  'dispute_reversal')",
             [utcnow(), run_id],
         ).fetchone()
         summary.ignored = int(ignored[0]) if ignored else 0
