@@ -68,7 +68,11 @@ def pull_stripe(
         base_addresses={"api": base} if base else None,
         max_network_retries=3,
     )
-    params: dict[str, Any] = {"limit": 100, "created": {"gte": start}, "expand": ["data.source"]}
+    params: dict[str, Any] = {
+        "limit": 100,
+        "created": {"gte": start},
+        "expand": ["data.source", "data.source.charge"],
+    }
     try:
         page = client.v1.balance_transactions.list(params=params)  # type: ignore[arg-type]
         objects = [item.to_dict() for item in page.auto_paging_iter()]

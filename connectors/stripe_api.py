@@ -50,7 +50,15 @@ def row_for(txn: Mapping[str, Any], where: str) -> dict[str, str]:
         charge = _id(obj.get("charge"))
     elif _id(source).startswith(("ch_", "py_")):
         charge = _id(source)
-    billing = obj.get("billing_details") if isinstance(obj.get("billing_details"), Mapping) else {}
+    # a refund's or dispute's own object says little about the customer: the report takes
+    # the payment's customer and metadata, so read them from the charge (pulled expanded)
+    expanded = obj.get("charge")
+    payment: Mapping[str, Any] = expanded if isinstance(expanded, Mapping) else obj
+    billing = (
+        payment.get("billing_details")
+        if isinstance(payment.get("billing_details"), Mapping)
+        else {}
+    )
     row = {
         "balance_transaction_id": _text(txn.get("id")),
         "created": _text(txn.get("created")),
@@ -61,15 +69,15 @@ def row_for(txn: Mapping[str, Any], where: str) -> dict[str, str]:
         "source_id": _id(source),
         "charge_id": charge,
         "description": _text(txn.get("description") or obj.get("description")),
-        "customer_id": _id(obj.get("customer")),
+        "customer_id": _id(payment.get("customer")),
         "customer_name": _text(billing.get("name") if billing else ""),
         "customer_email": _text(
-            (billing.get("email") if billing else "") or obj.get("receipt_email")
+            (billing.get("email") if billing else "") or payment.get("receipt_email")
         ),
         "automatic_payout_id": _id(source) if kind_of_source == "payout" else "",
         "dispute_reason": _text(obj.get("reason")) if kind_of_source == "dispute" else "",
     }
-    metadata = obj.get("metadata")
+    metadata = payment.get("metadata")
     if isinstance(metadata, Mapping):
         for key, value in metadata.items():
             row[f"payment_metadata[{str(key).lower()}]"] = _text(value)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -87,3 +89,50 @@ def test_payments_applied_refund_reversed_payout_reconciled(
         "SELECT open_amount FROM invoices WHERE invoice_number = 'INV-204503'"
     ).fetchone() == (Decimal("120.0000"),)
     con.close()
+
+
+def test_connect_api_payment_objects_read_like_the_export() -> None:
+    """The same payments saved from Plastiq Connect come out as from the CSV export."""
+    objects = [
+        {
+            "id": "PQ-88123401",
+            "createdAt": "2026-11-17T15:04:05Z",
+            "status": "DEPOSITED",
+            "sourceAmount": {"value": 2472.00, "currency": "USD"},
+            "targetAmount": {"value": 2400.00, "currency": "USD"},
+            "payer": {"businessName": "Initech Software", "email": "AP@initech.example"},
+            "details": {"invoiceNumber": "INV-204501", "memo": "Nov services"},
+            "payout": {"id": "PO-551", "date": "2026-11-19"},
+        },
+        {
+            "id": "PQ-88123402",
+            "createdAt": "2026-11-17T16:00:00Z",
+            "status": "DEPOSITED",
+            "sourceAmount": {"value": 839.97, "currency": "USD"},
+            "targetAmount": {"value": 815.50, "currency": "USD"},
+            "payer": {
+                "businessName": "Umbrella Medical Labs",
+                "email": "payables@umbrella.example",
+            },
+            "details": {"invoiceNumber": "204502"},
+            "payout": {"id": "PO-551", "date": "2026-11-19"},
+        },
+    ]
+    data = json.dumps({"data": objects}).encode()
+    assert PLASTIQ.identify(data[:400], "plastiq-payments.json")
+    api = PLASTIQ.extract(data, "plastiq-payments.json", ExtractContext()).records
+    csv_records = PLASTIQ.extract(
+        (FIXTURE / "input.csv").read_bytes(), "payments.csv", ExtractContext()
+    ).records
+
+    def facts(records: tuple[Any, ...]) -> set[tuple[object, ...]]:
+        return {
+            (r.kind, r.source_ref, r.amount, r.value_date, r.payer_name, r.payer_account,
+             r.references)
+            for r in records
+            if r.source_ref in ("PQ-88123401", "PQ-88123402")
+        }  # fmt: skip
+
+    assert facts(api) == facts(csv_records)
+    (payout,) = [r for r in api if r.kind == "settlement"]
+    assert payout.amount == Decimal("-3215.50")  # what we receive, not what cards paid

@@ -125,7 +125,7 @@ def test_pull_pages_through_saves_the_pages_and_ingests_them(
     assert "3 balance transactions" in result.stdout
     assert len(stripe_server.requests) == 2  # two pages: has_more was followed
     expand = {v for k, v in stripe_server.requests[0].items() if k.startswith("expand")}
-    assert expand == {"data.source"}
+    assert expand == {"data.source", "data.source.charge"}
     (landing,) = (tmp_path / "landing").iterdir()
     assert KEY not in landing.read_text()
     con = duckdb.connect(str(db), read_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -191,3 +192,44 @@ def test_a_won_dispute_applies_the_charge_again(cli: CliRunner, tmp_path: Path, 
     assert charge == ("applied",)
     assert exception == ("resolved", "dispute won: the charge is applied again")
     assert open_amount == (Decimal("0.0000"),)
+
+
+def test_the_api_and_the_report_give_the_same_records() -> None:
+    """A balance transaction pulled from the API reads exactly like its report row."""
+    from datetime import UTC, datetime
+
+    from connectors.stripe_api import STRIPE_API
+
+    created = int(datetime(2026, 11, 18, 14, 2, 11, tzinfo=UTC).timestamp())
+    charge = {
+        "id": "ch_3QAa01", "object": "charge", "customer": "cus_R1",
+        "billing_details": {"name": "Acme Plumbing Supply", "email": "ap@acme.example"},
+        "metadata": {"invoice_number": "INV-204411", "order_id": "SO-1001"},
+    }  # fmt: skip
+    dispute = {"id": "du_1QAa04", "object": "dispute", "charge": charge,
+               "reason": "fraudulent", "metadata": {}}  # fmt: skip
+    api = [
+        {"id": "txn_1QAa01", "object": "balance_transaction", "amount": 125000, "fee": 3655,
+         "currency": "usd", "created": created, "reporting_category": "charge",
+         "description": "Invoice INV-204411", "source": charge},
+        {"id": "txn_1QAa04", "object": "balance_transaction", "amount": -125000, "fee": 1500,
+         "currency": "usd", "created": created + 75229, "reporting_category": "dispute",
+         "description": "Chargeback", "source": dispute},
+    ]  # fmt: skip
+    data = json.dumps({"object": "list", "data": api}).encode()
+    assert STRIPE_API.identify(data[:200], "stripe-balance.json")
+    from_api = STRIPE_API.extract(data, "stripe-balance.json", ExtractContext()).records
+    from_report = STRIPE_REPORT.extract(
+        (FIXTURE / "input.csv").read_bytes(), "report.csv", ExtractContext()
+    ).records
+
+    def facts(records: tuple[Any, ...]) -> set[tuple[object, ...]]:
+        return {
+            (r.source, r.dedupe_key, r.kind, r.source_ref, r.amount, r.value_date,
+             r.related_ref, r.reason_code, r.references, r.payer_name)
+            for r in records
+            if r.dedupe_key.split(":")[0] in ("txn_1QAa01", "txn_1QAa04")
+        }  # fmt: skip
+
+    assert facts(from_api) == facts(from_report)
+    assert len(facts(from_api)) == 4  # two transactions, each with its fee
