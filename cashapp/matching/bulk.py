@@ -362,8 +362,8 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
         # an invoice any other undecided payment names or claims is contested: engine's
         " contested AS (SELECT invoice_number FROM ("
         "   SELECT payment_id, invoice_number FROM claims"
-        "   UNION SELECT payment_id, invoice_number FROM m_ref_hits)"
-        "  GROUP BY invoice_number HAVING count(DISTINCT payment_id) > 1)"
+        "   UNION SELECT payment_id, invoice_number FROM m_ref_hits)"  # UNION: pairs once
+        "  GROUP BY invoice_number HAVING count(*) > 1)"
         " SELECT * FROM claims"
         " WHERE invoice_number NOT IN (SELECT invoice_number FROM contested)",
         params,
