@@ -117,9 +117,9 @@ CSV_PROFILE: Final[Mapping[str, str | list[str]]] = {
 
 #: Cases the book cannot contain yet, kept in the table so the gap stays visible.
 SKIPPED_CASES: Final = (
-    ("platform_payout_stripe", "skipped: connector not built"),
-    ("platform_dispute_stripe", "skipped: connector not built"),
-    ("platform_payout_plastiq", "skipped: connector not built"),
+    ("platform_payout_stripe", "skipped: not generated yet (see tests/test_stripe_report.py)"),
+    ("platform_dispute_stripe", "skipped: not generated yet (see tests/test_stripe_report.py)"),
+    ("platform_payout_plastiq", "skipped: not generated yet (see tests/test_plastiq.py)"),
 )
 
 #: Which ``payments.source`` each file shape lands in.
