@@ -233,11 +233,26 @@ def _validate_plaid_source(prefix: str, table: Mapping[str, object]) -> None:
         _env_name(f"{prefix}.items.{name}", variable)
 
 
+def _validate_plastiq_source(prefix: str, table: Mapping[str, object]) -> None:
+    from connectors.plastiq import COLUMNS
+
+    _check_keys(prefix, table, {"columns"})
+    columns = table.get("columns", {})
+    if not isinstance(columns, Mapping):
+        raise ConfigError(f"{prefix}.columns: expected a table of column = header in your file")
+    for name, header in columns.items():
+        if " ".join(str(name).replace("_", " ").lower().split()) not in COLUMNS:
+            known = ", ".join(COLUMNS)
+            raise ConfigError(f"{prefix}.columns.{name}: unknown column (known: {known})")
+        _str(f"{prefix}.columns.{name}", header)
+
+
 _SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
     "csv": _validate_csv_sources,
     "bai2": _validate_bai2_source,
     "stripe": _validate_stripe_source,
     "plaid": _validate_plaid_source,
+    "plastiq": _validate_plastiq_source,
 }
 
 

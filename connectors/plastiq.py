@@ -52,6 +52,18 @@ from connectors.base import (
 
 SOURCE: Final = "plastiq"
 REQUIRED: Final = ("payment id", "payment date", "payer business name", "amount")
+#: The receiver export's columns (normalized); ``[sources.plastiq] columns`` maps any of
+#: them to another header, e.g. ``payment_id = "Transaction Reference"``.
+COLUMNS: Final = (
+    *REQUIRED,
+    "payer email",
+    "currency",
+    "invoice number",
+    "memo",
+    "status",
+    "payout id",
+    "payout date",
+)
 MOVED: Final = frozenset({"", "CHARGED", "IN_TRANSIT", "DEPOSITED", "REFUNDED", "COMPLETED"})
 NOT_YET: Final = frozenset({"NOT_CAPTURED", "UNDER_REVIEW", "CANCELLED", "CANCELED", "FAILED"})
 
@@ -93,18 +105,28 @@ class PlastiqConnector:
         text = decode_text(data).lstrip("\ufeff")
         if text.lstrip()[:1] in ("{", "["):
             return read_rows(_api_rows(text), context)
-        return read_rows(_csv_rows(text), context)
+        return read_rows(_csv_rows(text, _mapping(context)), context)
 
 
-def _csv_rows(text: str) -> list[tuple[str, dict[str, str]]]:
+def _mapping(context: ExtractContext) -> dict[str, str]:
+    """Header in the file (normalized) -> our column, from ``[sources.plastiq] columns``."""
+    columns = context.sources.get("plastiq", {}).get("columns", {})
+    if not isinstance(columns, dict):
+        return {}
+    return {_norm(str(header)): _norm(str(ours)) for ours, header in columns.items()}
+
+
+def _csv_rows(text: str, mapping: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
     reader = csv.DictReader(io.StringIO(text))
-    header = [_norm(n) for n in reader.fieldnames or []]
+    header = [mapping.get(_norm(n), _norm(n)) for n in reader.fieldnames or []]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")
     rows = []
     for line, raw in enumerate(reader, start=2):
-        row = {_norm(k or ""): (v or "").strip() for k, v in raw.items()}
+        row = {
+            mapping.get(_norm(k or ""), _norm(k or "")): (v or "").strip() for k, v in raw.items()
+        }
         if any(row.values()):
             rows.append((f"line {line}", row))
     return rows

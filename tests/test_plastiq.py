@@ -136,3 +136,32 @@ def test_connect_api_payment_objects_read_like_the_export() -> None:
     assert facts(api) == facts(csv_records)
     (payout,) = [r for r in api if r.kind == "settlement"]
     assert payout.amount == Decimal("-3215.50")  # what we receive, not what cards paid
+
+
+def test_another_export_layout_is_read_through_the_configured_headers(
+    cli: CliRunner, tmp_path: Path, db: Path
+) -> None:
+    config = tmp_path / "cashapp.toml"
+    config.write_text(
+        "[sources.plastiq.columns]\n"
+        'payment_id = "Transaction Reference"\n'
+        'payment_date = "Date Paid"\n'
+        'payer_business_name = "Company"\n'
+        'amount = "Net Amount"\n'
+    )
+    export = tmp_path / "plastiq-other.csv"
+    export.write_text(
+        "Transaction Reference,Date Paid,Company,Net Amount,Invoice Number,Status\n"
+        "TX-1,2026-11-17,Initech Software,2400.00,INV-204501,DEPOSITED\n"
+    )
+    result = cli("ingest", export, "--format", "plastiq", config=config)
+    assert result.code == 0, result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    row = con.execute("SELECT source, source_ref, amount, payer_name FROM payments").fetchone()
+    con.close()
+    assert row == ("plastiq", "TX-1", Decimal("2400.0000"), "Initech Software")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[sources.plastiq.columns]\npayment_idd = "X"\n')
+    refused = cli("ingest", export, "--format", "plastiq", config=bad)
+    assert refused.code == 2
+    assert "sources.plastiq.columns.payment_idd: unknown column" in refused.stderr
