@@ -66,20 +66,25 @@ def _book(store: Store, invoices: list[tuple[str, str, str]]) -> None:
             [customer_id, name, name_key(name), now, now],
         )
     for number, customer_id, amount in invoices:
-        store.execute(
-            "INSERT INTO invoices VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'USD', '', 'NET30', ?, ?)",
-            [
-                number,
-                number.split("-")[1],
-                customer_id,
-                DAY - timedelta(days=10),
-                DAY + timedelta(days=20),
-                Decimal(amount),
-                Decimal(amount),
-                now,
-                now,
-            ],
-        )
+        _invoice(store, number, customer_id, amount)
+
+
+def _invoice(store: Store, number: str, customer_id: str, amount: str) -> None:
+    now = utcnow()
+    store.execute(
+        "INSERT INTO invoices VALUES (?, ?, ?, ?, ?, ?, 0, ?, 'USD', '', 'NET30', ?, ?)",
+        [
+            number,
+            number.split("-")[1],
+            customer_id,
+            DAY - timedelta(days=10),
+            DAY + timedelta(days=20),
+            Decimal(amount),
+            Decimal(amount),
+            now,
+            now,
+        ],
+    )
 
 
 def _pay(store: Store, tag: str, *payments: tuple[str, str, str, str]) -> None:
@@ -163,3 +168,27 @@ def test_a_misspelt_or_cut_legal_form_costs_nothing() -> None:
         match = index.lookup(name_key(payer))
         assert match is not None, payer
         assert match.customer_id == "C9"
+
+
+def test_every_candidate_of_a_shared_name_is_weighed_even_with_two_hits_for_one() -> None:
+    # five customers share the name; one of them is also a learned alias (a second hit).
+    # Two of them have 90.00 open: ambiguous, whichever hits rank first.
+    store = open_store(":memory:")
+    now = utcnow()
+    for n, suffix in enumerate(("Inc", "LLC", "Corp", "Co", "Ltd")):
+        name = f"Vertex Staffing {suffix}"
+        store.execute(
+            "INSERT INTO customers VALUES (?, ?, '', 'USD', 'NET30', ?, ?, ?)",
+            [f"V{n}", name, name_key(name), now, now],
+        )
+    store.execute(
+        "INSERT INTO customer_aliases VALUES ('V0', 'name', 'VERTEX STAFFING', 'test', ?, 'test')",
+        [now],
+    )
+    for number, customer in (("INV-9001", "V1"), ("INV-9002", "V4"), ("INV-9003", "V0")):
+        _invoice(store, number, customer, "40.00" if customer == "V0" else "90.00")
+    _pay(store, "v", ("VERTEX STAFFING", "90.00", "", ""))
+    run_match(store, Config())
+    assert _applied(store) == {}
+    assert store.scalar("SELECT type FROM exceptions") == "ambiguous"
+    store.close()

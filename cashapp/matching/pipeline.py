@@ -47,6 +47,7 @@ from cashapp.matching.engine import (
     EngineSettings,
     customer_hits_by_reference,
     decide,
+    strongest_customers,
 )
 from cashapp.matching.model import (
     CustomerHit,
@@ -352,7 +353,7 @@ def _load_book(
         {
             h.customer_id
             for hs in customers.values()
-            for h in sorted(hs, key=lambda c: (-c.score, c.customer_id))[:MAX_CANDIDATE_CUSTOMERS]
+            for h in strongest_customers(hs, MAX_CANDIDATE_CUSTOMERS)
         }
     )
     store.con.register("want_inv", pa.table({"n": pa.array(wanted_invoices, pa.string())}))
@@ -600,13 +601,19 @@ def run_match(
         settled = reconcile_settlements(store, run_id, now, config.matching.date_window_days)
         summary.reconciled = settled.reconciled
         if settled.mismatched:
-            summary.exceptions["settlement_mismatch"] = settled.mismatched
+            summary.exceptions["settlement_mismatch"] = (
+                summary.exceptions.get("settlement_mismatch", 0) + settled.mismatched
+            )
         t = summary.lap("settlements", t)
         # references are extracted in a worker while this process identifies the payers
         pending = start_reference_hits(store, config.matching.reference_patterns)
-        build_customer_hits(
-            store, NameSettings(config.matching.fuzzy_threshold, config.matching.fuzzy_margin)
-        )
+        try:
+            build_customer_hits(
+                store, NameSettings(config.matching.fuzzy_threshold, config.matching.fuzzy_margin)
+            )
+        except BaseException:
+            pending.extraction.close()
+            raise
         t = summary.lap("customers (references extracted meanwhile)", t)
         build_reference_hits(store, pending)
         t = summary.lap("references", t)
@@ -624,7 +631,7 @@ def run_match(
         summary.payments += queued
         summary.unapplied += queued
         if queued:
-            summary.exceptions["unidentified"] = queued
+            summary.exceptions["unidentified"] = summary.exceptions.get("unidentified", 0) + queued
         t = summary.lap("unidentified (set-based)", t)
         rows = _load_payments(store)
         ref_rows, customer_rows = hits_for_engine(store)
