@@ -29,6 +29,7 @@ from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.matching.rules import RulesError
+from cashapp.pull import PullOutcome, PullRefused, pull_plaid, pull_stripe
 from cashapp.reports import DailyReport, daily_report, latest_day
 from cashapp.store import Store, StoreError, open_reader, open_store
 
@@ -437,6 +438,17 @@ def query(
     print_rows(columns, rows, format)
 
 
+def _print_pull(result: PullOutcome, what: str) -> None:
+    if result.ingest is None:
+        out.print(f"{result.source}: nothing new", highlight=False)
+        return
+    out.print(
+        f"{result.source}: {result.fetched} {what} -> {result.landing_file};"
+        f" {result.ingest.new} new, {result.ingest.known} already known",
+        highlight=False,
+    )
+
+
 @pull_app.command("stripe")
 def pull_stripe_cmd(
     since: Annotated[
@@ -448,22 +460,13 @@ def pull_stripe_cmd(
     The pages are saved to [sources.stripe] landing first, then ingested like any file.
     The API key comes from the environment variable named by [sources.stripe] api_key_env.
     """
-    from cashapp.pull import PullRefused, pull_stripe
-
     day = _parse_day(since) if since else None
     with _store() as store:
         try:
             result = pull_stripe(store, state.config(), since=day)
         except PullRefused as exc:
             fail(str(exc))
-    if result.ingest is None:
-        out.print("stripe: nothing new", highlight=False)
-        return
-    out.print(
-        f"stripe: {result.fetched} balance transactions -> {result.landing_file};"
-        f" {result.ingest.new} new, {result.ingest.known} already known",
-        highlight=False,
-    )
+    _print_pull(result, "balance transactions")
 
 
 @pull_app.command("plaid")
@@ -473,22 +476,13 @@ def pull_plaid_cmd() -> None:
     Each item's sync runs from its stored cursor; the pages go to [sources.plaid] landing
     first, then through ingest. Credentials come from the environment only.
     """
-    from cashapp.pull import PullRefused, pull_plaid
-
     with _store() as store:
         try:
             results = pull_plaid(store, state.config())
         except PullRefused as exc:
             fail(str(exc))
     for result in results:
-        if result.ingest is None:
-            out.print(f"{result.source}: nothing new", highlight=False)
-        else:
-            out.print(
-                f"{result.source}: {result.fetched} transactions -> {result.landing_file};"
-                f" {result.ingest.new} new, {result.ingest.known} already known",
-                highlight=False,
-            )
+        _print_pull(result, "transactions")
 
 
 def _parse_day(text: str) -> date:

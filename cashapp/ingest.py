@@ -25,7 +25,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
 import pickle
 import zlib
 from collections import deque
@@ -43,7 +42,7 @@ from cashapp.config import Config
 from cashapp.money import MoneyError, check_currency, quantize
 from cashapp.statements import StatementCheck, break_issues, check_statements
 from cashapp.store import Store, utcnow
-from cashapp.workers import worker_context
+from cashapp.workers import available_cpus, worker_context
 from connectors import load_builtin
 from connectors.base import (
     AccountBalance,
@@ -366,7 +365,7 @@ def worker_count(files: Sequence[Path]) -> int:
     at least :data:`PARALLEL_MIN_BYTES` in total; then one per CPU, file, up to 4."""
     if len(files) < 2 or sum(_size(p) for p in files) < PARALLEL_MIN_BYTES:
         return 1
-    return max(1, min(_cpus(), len(files), MAX_WORKERS))
+    return max(1, min(available_cpus(), len(files), MAX_WORKERS))
 
 
 def _size(path: Path) -> int:
@@ -374,14 +373,6 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except OSError:
         return 0  # refused later, with the reason, by the file's own ingest
-
-
-def _cpus() -> int:
-    """CPUs this process may run on (its affinity mask where the OS has one)."""
-    sched_getaffinity = getattr(os, "sched_getaffinity", None)
-    if sched_getaffinity is not None:
-        return len(sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def _plain(value: object) -> object:

@@ -45,6 +45,25 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+def sql_amount_text(amount: str, currency: str) -> str:
+    """A DuckDB expression writing ``amount`` as ``str(quantize(amount, currency))`` does:
+    the currency's own number of decimals (``588.79``, ``5000`` yen, ``1.250`` dinar).
+
+    Exact decimal casts, never a float; ``amount`` and ``currency`` are column
+    expressions of the query (a quantized amount loses nothing in the cast).
+    """
+    by_places: dict[int, list[str]] = {}
+    for code, places in sorted(_MINOR_UNITS.items()):
+        by_places.setdefault(places, []).append(f"'{code}'")
+    cases = " ".join(
+        f"WHEN {currency} IN ({', '.join(codes)})"
+        f" THEN CAST({amount} AS DECIMAL(18,{places}))::VARCHAR"
+        for places, codes in sorted(by_places.items())
+    )
+    # each branch is text already: a CASE over decimals would widen them to one scale
+    return f"CASE {cases} ELSE CAST({amount} AS DECIMAL(18,2))::VARCHAR END"
+
+
 def check_currency(currency: str) -> str:
     """Return ``currency`` upper-cased if it looks like an ISO 4217 code, else raise."""
     code = currency.strip().upper()

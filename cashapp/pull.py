@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -38,6 +39,46 @@ class PullOutcome:
     ingest: FileOutcome | None
 
 
+def _cursor(store: Store, source: str) -> str | None:
+    value = store.scalar("SELECT cursor FROM pull_cursors WHERE source = ?", [source])
+    return None if value is None else str(value)
+
+
+def _land_and_ingest(
+    store: Store,
+    config: Config,
+    *,
+    source: str,
+    path: Path,
+    document: Mapping[str, Any],
+    fmt: str,
+    cursor: str,
+    detail: Mapping[str, Any],
+    actor: str,
+) -> FileOutcome:
+    """Save the fetched document, ingest it, then move the source's high-water mark.
+
+    The mark moves only after the file is stored: a crash in between makes the next pull
+    fetch the same objects again, which ingest recognises by their ids.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, default=str, indent=1, sort_keys=True))
+    (outcome,) = ingest_paths(store, [path], config, fmt=fmt, actor=actor)
+    if outcome.status == "refused":
+        raise PullRefused(f"the pulled page could not be ingested: {outcome.reason}")
+    store.execute(
+        "INSERT INTO pull_cursors VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE"
+        " SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+        [source, cursor, utcnow()],
+    )
+    store.audit(f"system:{actor}", "pull", "source", source, {**detail, "file": path.name})
+    return outcome
+
+
+def _stamp() -> str:
+    return utcnow().strftime("%Y%m%dT%H%M%S%f")
+
+
 def _stripe_settings(config: Config) -> tuple[str, str | None, Path]:
     table = dict(config.sources.get("stripe", {}))
     env_name = str(table.get("api_key_env", "STRIPE_API_KEY"))
@@ -59,7 +100,7 @@ def pull_stripe(
             f"no Stripe API key: set the environment variable {env_name}"
             " (named by [sources.stripe] api_key_env)"
         )
-    cursor = store.scalar("SELECT cursor FROM pull_cursors WHERE source = 'stripe'")
+    cursor = _cursor(store, "stripe")
     start = int(cursor) if cursor is not None else 0
     if since is not None:
         start = int(datetime(since.year, since.month, since.day, tzinfo=UTC).timestamp())
@@ -89,25 +130,17 @@ def pull_stripe(
     if not objects:
         return PullOutcome("stripe", 0, None, None)
     newest = max(int(o.get("created") or 0) for o in objects)
-    landing.mkdir(parents=True, exist_ok=True)
-    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-    path = landing / f"stripe-balance-{start}-{newest}-{stamp}.json"
-    path.write_text(json.dumps({"object": "list", "data": objects}, indent=1, sort_keys=True))
-    (outcome,) = ingest_paths(store, [path], config, fmt="stripe_api", actor=actor)
-    if outcome.status == "refused":
-        raise PullRefused(f"the pulled page could not be ingested: {outcome.reason}")
-    store.execute(
-        "INSERT INTO pull_cursors VALUES ('stripe', ?, ?)"
-        " ON CONFLICT (source) DO UPDATE SET cursor = excluded.cursor,"
-        " updated_at = excluded.updated_at",
-        [str(max(newest, start)), utcnow()],
-    )
-    store.audit(
-        f"system:{actor}",
-        "pull",
-        "source",
-        "stripe",
-        {"objects": len(objects), "from": start, "to": newest, "file": path.name},
+    path = landing / f"stripe-balance-{start}-{newest}-{_stamp()}.json"
+    outcome = _land_and_ingest(
+        store,
+        config,
+        source="stripe",
+        path=path,
+        document={"object": "list", "data": objects},
+        fmt="stripe_api",
+        cursor=str(max(newest, start)),
+        detail={"objects": len(objects), "from": start, "to": newest},
+        actor=actor,
     )
     return PullOutcome("stripe", len(objects), path, outcome)
 
@@ -191,27 +224,23 @@ def pull_plaid(store: Store, config: Config, *, actor: str = "cli") -> list[Pull
         if not token:
             raise PullRefused(f"no access token for Plaid item {item!r}: set {variable}")
         source = f"plaid:{item}"
-        cursor = str(
-            store.scalar("SELECT cursor FROM pull_cursors WHERE source = ?", [source]) or ""
-        )
+        cursor = _cursor(store, source) or ""
         merged, next_cursor = _plaid_sync(client, token, cursor)
         if not (merged["added"] or merged["modified"] or merged["removed"]):
             outcomes.append(PullOutcome(source, 0, None, None))
             continue
-        landing: Path = settings["landing"]
-        landing.mkdir(parents=True, exist_ok=True)
-        path = landing / f"plaid-{item}-{utcnow().strftime('%Y%m%dT%H%M%S%f')}.json"
-        document = {"plaid_sync": {"item": item, "cursor_from": cursor}, **merged}
-        path.write_text(json.dumps(document, default=str, indent=1, sort_keys=True))
-        (outcome,) = ingest_paths(store, [path], config, fmt="plaid", actor=actor)
-        if outcome.status == "refused":
-            raise PullRefused(f"the pulled page could not be ingested: {outcome.reason}")
-        store.execute(
-            "INSERT INTO pull_cursors VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE"
-            " SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            [source, next_cursor, utcnow()],
+        path = settings["landing"] / f"plaid-{item}-{_stamp()}.json"
+        outcome = _land_and_ingest(
+            store,
+            config,
+            source=source,
+            path=path,
+            document={"plaid_sync": {"item": item, "cursor_from": cursor}, **merged},
+            fmt="plaid",
+            cursor=next_cursor,
+            detail={"added": len(merged["added"])},
+            actor=actor,
         )
-        store.audit(f"system:{actor}", "pull", "source", source, {"added": len(merged["added"])})
         fetched = len(merged["added"]) + len(merged["modified"]) + len(merged["removed"])
         outcomes.append(PullOutcome(source, fetched, path, outcome))
     return outcomes

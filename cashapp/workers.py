@@ -11,6 +11,7 @@ nothing from ``__main__``, so they start as if the main module were empty.
 from __future__ import annotations
 
 import multiprocessing.context
+import os
 import sys
 import types
 from typing import Any
@@ -43,3 +44,11 @@ class _WorkerContext(multiprocessing.context.SpawnContext):
 def worker_context() -> multiprocessing.context.SpawnContext:
     """The start method for every cashapp process pool."""
     return _WorkerContext()
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    sched_getaffinity = getattr(os, "sched_getaffinity", None)
+    if sched_getaffinity is not None:
+        return len(sched_getaffinity(0))
+    return os.cpu_count() or 1

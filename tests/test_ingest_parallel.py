@@ -254,7 +254,7 @@ def test_a_failure_past_the_parser_is_a_refusal_and_duplicates_count_as_known(
 def test_workers_are_used_only_for_several_big_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "_cpus", lambda: 8)
+    monkeypatch.setattr(ingest, "available_cpus", lambda: 8)
 
     def files(*sizes: int) -> list[Path]:
         out = []
@@ -270,7 +270,7 @@ def test_workers_are_used_only_for_several_big_files(
     assert ingest.worker_count(files(1000, 1000, 1000)) == 1  # small: start-up would dominate
     assert ingest.worker_count(files(big // 2, big // 2)) == 2
     assert ingest.worker_count(files(*[big] * 6)) == ingest.MAX_WORKERS
-    monkeypatch.setattr(ingest, "_cpus", lambda: 1)
+    monkeypatch.setattr(ingest, "available_cpus", lambda: 1)
     assert ingest.worker_count(files(*[big] * 7)) == 1
 
 

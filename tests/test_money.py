@@ -96,3 +96,16 @@ def test_allocation_parts_always_sum_to_the_total(total: int, weights: list[int]
     assert sum(parts, Decimal(0)) == amount
     assert all(quantize(p, "USD") == p for p in parts)
     assert all(p == 0 for p, w in zip(parts, weights, strict=True) if w == 0)
+
+
+def test_sql_amounts_are_written_with_their_currencys_decimals() -> None:
+    import duckdb
+
+    from cashapp.money import sql_amount_text
+
+    rows = duckdb.sql(
+        f"SELECT {sql_amount_text('a', 'c')} FROM (VALUES"
+        " (588.79::DECIMAL(18,4), 'USD'), (5000::DECIMAL(18,4), 'JPY'),"
+        " (1.25::DECIMAL(18,4), 'KWD'), (-13.45::DECIMAL(18,4), 'EUR')) t(a, c)"
+    ).fetchall()
+    assert [r[0] for r in rows] == ["588.79", "5000", "1.250", "-13.45"]

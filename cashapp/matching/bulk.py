@@ -38,22 +38,14 @@ from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS
 from cashapp.matching.names import FuzzyNameIndex, TruncatedNameIndex, name_key
 from cashapp.matching.references import Extraction
 from cashapp.matching.rules import Rule
-from cashapp.money import minor_units, quantize
+from cashapp.money import quantize, sql_amount_text
 from cashapp.store import Store
-
-DEC = pa.decimal128(18, 4)
-KIND_RANK = {"structured": 0, "invoice": 1, "po": 2, "bare": 3}
 
 
 @dataclass(frozen=True, slots=True)
 class NameSettings:
     fuzzy_threshold: int
     fuzzy_margin: int
-
-
-def match_text(remittance: str | None, refs: Sequence[str] | None) -> str:
-    """The text references and customer ids are looked for in: remittance plus explicit refs."""
-    return " ".join([remittance or "", *(refs or [])])
 
 
 # --- evidence: references ------------------------------------------------------------------
@@ -290,10 +282,6 @@ class BulkResult:
     amount_applied: dict[str, Decimal]
 
 
-def _first(rules: Sequence[Rule], primitive: str) -> Rule | None:
-    return next((r for r in rules if r.primitive == primitive), None)
-
-
 def _customer_rule(rules: Sequence[Rule]) -> Rule | None:
     """The single-invoice customer rule, if no other rule can pre-empt it without references.
 
@@ -464,14 +452,6 @@ def _write_certain(store: Store, run_id: str, now: Any) -> None:
     )
 
 
-def _amount_text(column: str, currencies: Iterable[str]) -> str:
-    """SQL for an amount as ``str(quantize(amount, currency))`` writes it: exact decimal
-    casts per minor-unit count, never a float."""
-    places = sorted({minor_units(c) for c in currencies} | {2})
-    cases = " ".join(f"WHEN {n} THEN CAST({column} AS DECIMAL(18,{n}))::VARCHAR" for n in places)
-    return f"CASE minor {cases} END"
-
-
 _UNIDENTIFIED_DETAIL = (
     "CASE WHEN s.payer_name = '' THEN 'payer without a name'"
     " ELSE concat('payer ', chr(39), s.payer_name, chr(39)) END"
@@ -489,52 +469,40 @@ def queue_strangers(store: Store, run_id: str, now: Any) -> int:
     backslash are left to the engine, whose detail quotes names the Python way.
     Returns how many were queued.
     """
-    currencies = [r[0] for r in store.fetchall("SELECT DISTINCT currency FROM payments")]
-    minor = pa.table(
-        {
-            "currency": pa.array(currencies, pa.string()),
-            "minor": pa.array([minor_units(c) for c in currencies], pa.int32()),
-        }
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_strangers AS"
+        " SELECT payment_id, amount, currency, payer_name FROM payments p"
+        " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
+        "  AND NOT contains(payer_name, chr(39)) AND NOT contains(payer_name, chr(92))"
+        "  AND payment_id NOT IN (SELECT payment_id FROM m_ref_hits)"
+        "  AND payment_id NOT IN (SELECT payment_id FROM m_cust_hits)"
     )
-    store.con.register("minor_units", minor)
-    try:
-        store.execute(
-            "CREATE OR REPLACE TEMP TABLE m_strangers AS"
-            " SELECT payment_id, amount, currency, payer_name, minor FROM payments p"
-            " JOIN minor_units USING (currency)"
-            " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
-            "  AND NOT contains(payer_name, chr(39)) AND NOT contains(payer_name, chr(92))"
-            "  AND payment_id NOT IN (SELECT payment_id FROM m_ref_hits)"
-            "  AND payment_id NOT IN (SELECT payment_id FROM m_cust_hits)"
-        )
-        amount = _amount_text("i.open_amount", currencies)
-        store.execute(
-            "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id,"
-            " type, status, amount, currency, reason_code, detail, suggestions, opened_at,"
-            " run_id)"
-            " SELECT 'exc_' || substr(sha256(concat_ws(chr(31), s.payment_id, 'unidentified',"
-            "   '')), 1, 20), s.payment_id, NULL, NULL, 'unidentified', 'open', s.amount,"
-            f"  s.currency, '', {_UNIDENTIFIED_DETAIL},"
-            "  coalesce(g.suggestions, '[]'), ?, ?"
-            " FROM m_strangers s LEFT JOIN ("
-            "  SELECT payment_id, to_json(list({'invoices': [invoice_number],"
-            "    'amount': amount_text, 'score': '0.40',"
-            "    'evidence': 'open amount equals payment (customer ' || customer_id || ')'}"
-            "    ORDER BY invoice_number))::VARCHAR AS suggestions"
-            "  FROM (SELECT * FROM (SELECT s.payment_id, i.invoice_number, i.customer_id,"
-            f"     {amount} AS amount_text, i.due_date"
-            "    FROM m_strangers s JOIN invoices i"
-            "     ON i.currency = s.currency AND i.open_amount = s.amount"
-            "    QUALIFY row_number() OVER (PARTITION BY s.payment_id"
-            "      ORDER BY i.due_date, i.invoice_number) <= 10)"
-            "   QUALIFY row_number() OVER (PARTITION BY payment_id"
-            "     ORDER BY invoice_number) <= 5)"
-            "  GROUP BY payment_id"
-            " ) g USING (payment_id)",
-            [now, run_id],
-        )
-    finally:
-        store.release("minor_units")
+    amount = sql_amount_text("i.open_amount", "i.currency")
+    store.execute(
+        "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id,"
+        " type, status, amount, currency, reason_code, detail, suggestions, opened_at,"
+        " run_id)"
+        " SELECT 'exc_' || substr(sha256(concat_ws(chr(31), s.payment_id, 'unidentified',"
+        "   '')), 1, 20), s.payment_id, NULL, NULL, 'unidentified', 'open', s.amount,"
+        f"  s.currency, '', {_UNIDENTIFIED_DETAIL},"
+        "  coalesce(g.suggestions, '[]'), ?, ?"
+        " FROM m_strangers s LEFT JOIN ("
+        "  SELECT payment_id, to_json(list({'invoices': [invoice_number],"
+        "    'amount': amount_text, 'score': '0.40',"
+        "    'evidence': 'open amount equals payment (customer ' || customer_id || ')'}"
+        "    ORDER BY invoice_number))::VARCHAR AS suggestions"
+        "  FROM (SELECT * FROM (SELECT s.payment_id, i.invoice_number, i.customer_id,"
+        f"     {amount} AS amount_text, i.due_date"
+        "    FROM m_strangers s JOIN invoices i"
+        "     ON i.currency = s.currency AND i.open_amount = s.amount"
+        "    QUALIFY row_number() OVER (PARTITION BY s.payment_id"
+        "      ORDER BY i.due_date, i.invoice_number) <= 10)"
+        "   QUALIFY row_number() OVER (PARTITION BY payment_id"
+        "     ORDER BY invoice_number) <= 5)"
+        "  GROUP BY payment_id"
+        " ) g USING (payment_id)",
+        [now, run_id],
+    )
     store.execute(
         "UPDATE payments SET status = 'unapplied', matched_at = ?, match_run_id = ?"
         " WHERE payment_id IN (SELECT payment_id FROM m_strangers)",
@@ -584,6 +552,5 @@ __all__ = [
     "build_reference_hits",
     "drop_evidence",
     "hits_for_engine",
-    "match_text",
     "start_reference_hits",
 ]

@@ -562,14 +562,18 @@ def unidentified(p: PaymentToMatch, same_amount: Sequence[OpenInvoice]) -> Decis
     invoices open for the amount (oldest due first) instead of building a book.
     """
     suggestions = sorted(amount_suggestions(same_amount), key=lambda x: (-x.score, x.invoices))
+    exception = _unidentified(p, tuple(suggestions[:MAX_SUGGESTIONS]))
+    return Decision(p.payment_id, "unapplied", None, (), (exception,))
+
+
+def _unidentified(p: PaymentToMatch, suggestions: tuple[Suggestion, ...]) -> RaisedException:
     who = f"payer {p.payer_name!r}" if p.payer_name else "payer without a name"
-    exception = RaisedException(
+    return RaisedException(
         "unidentified",
         p.amount,
         f"{who} is not a known customer and no invoice is named",
-        suggestions=tuple(suggestions[:MAX_SUGGESTIONS]),
+        suggestions=suggestions,
     )
-    return Decision(p.payment_id, "unapplied", None, (), (exception,))
 
 
 def _exception_for(p: PaymentToMatch, book: Book, s: EngineSettings) -> RaisedException:
@@ -604,13 +608,7 @@ def _exception_for(p: PaymentToMatch, book: Book, s: EngineSettings) -> RaisedEx
             suggestions=suggestions,
         )
     if not customers and not referenced:
-        who = f"payer {p.payer_name!r}" if p.payer_name else "payer without a name"
-        return RaisedException(
-            "unidentified",
-            p.amount,
-            f"{who} is not a known customer and no invoice is named",
-            suggestions=suggestions,
-        )
+        return _unidentified(p, suggestions)
     return RaisedException(
         "unmatched",
         p.amount,

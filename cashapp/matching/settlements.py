@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from cashapp.money import sql_amount_text
 from cashapp.store import Store
 
 #: How a platform's payout looks on the bank side: (platform, payer-name pattern, text
@@ -108,9 +109,9 @@ def reconcile_settlements(
         " SELECT 'exc_' || substr(sha256(concat_ws(chr(31), t.deposit,"
         "   'settlement_mismatch', '')), 1, 20), t.deposit, NULL, NULL,"
         "  'settlement_mismatch', 'open', abs(t.diff), d.currency, '',"
-        "  'deposit ' || d.amount::DECIMAL(18,2)::VARCHAR || ' vs payout '"
-        "  || o.source_ref || ' of ' || o.net::DECIMAL(18,2)::VARCHAR"
-        "  || ': difference ' || t.diff::DECIMAL(18,2)::VARCHAR, '[]', ?, ?"
+        f"  'deposit ' || {sql_amount_text('d.amount', 'd.currency')} || ' vs payout '"
+        f"  || o.source_ref || ' of ' || {sql_amount_text('o.net', 'd.currency')}"
+        f"  || ': difference ' || {sql_amount_text('t.diff', 'd.currency')}, '[]', ?, ?"
         " FROM m_ties t JOIN m_deposits d ON d.payment_id = t.deposit"
         " JOIN m_payouts o ON o.payment_id = t.payout WHERE t.diff <> 0",
         [now, run_id],
