@@ -50,6 +50,8 @@ def _record(txn: Mapping[str, Any], masks: Mapping[str, str], where: str) -> Pay
         plaid_amount = txn["amount"]
         if isinstance(plaid_amount, str):  # the pull writes amounts as their JSON text
             plaid_amount = Decimal(plaid_amount)
+        elif isinstance(plaid_amount, int) and not isinstance(plaid_amount, bool):
+            plaid_amount = Decimal(plaid_amount)  # a whole amount is a JSON integer
         if not isinstance(plaid_amount, Decimal):
             raise MoneyError(f"amount {plaid_amount!r} is not a number")
         amount = quantize(-plaid_amount, currency)

@@ -35,8 +35,9 @@ def row_for(txn: Mapping[str, Any], where: str) -> dict[str, str]:
     """The itemized-report row of one API balance transaction."""
     try:
         currency = check_currency(_text(txn.get("currency")).upper())
-        gross = from_minor_units(int(txn["amount"]), currency)
-        fee = from_minor_units(int(txn.get("fee") or 0), currency)
+        # from_minor_units refuses anything but whole minor units: no float slips through
+        gross = from_minor_units(txn["amount"], currency)
+        fee = from_minor_units(txn.get("fee") or 0, currency)
     except (KeyError, TypeError, ValueError, MoneyError) as exc:
         raise FileRefused(f"balance transaction amounts unreadable: {exc}", where) from None
     source = txn.get("source")

@@ -152,3 +152,18 @@ def test_bad_credentials_stop_with_a_clear_message(
     assert result.code == 2
     assert "Plaid refused the credentials (INVALID_API_KEYS)" in result.stderr
     assert "wrong" not in result.stderr
+
+
+def test_landing_amounts_are_exact_whatever_json_number_shape() -> None:
+    from connectors.base import ExtractContext
+    from connectors.plaid import PLAID
+
+    def landing(amount: str) -> bytes:
+        txn = {"transaction_id": "t1", "date": "2026-11-20", "pending": False,
+               "iso_currency_code": "USD", "name": "DEPOSIT", "account_id": "a"}  # fmt: skip
+        text = json.dumps({"plaid_sync": {}, "added": [txn], "accounts": []})
+        return text.replace('"pending"', f'"amount": {amount}, "pending"').encode()
+
+    for shape, expected in (("-100", "100.00"), ("-0.1", "0.10"), ('"-12.34"', "12.34")):
+        (record,) = PLAID.extract(landing(shape), "x.json", ExtractContext()).records
+        assert record.amount == Decimal(expected)

@@ -233,3 +233,14 @@ def test_the_api_and_the_report_give_the_same_records() -> None:
 
     assert facts(from_api) == facts(from_report)
     assert len(facts(from_api)) == 4  # two transactions, each with its fee
+
+
+def test_an_api_amount_that_is_not_whole_minor_units_refuses_the_page() -> None:
+    from connectors.stripe_api import STRIPE_API
+
+    txn = {"id": "txn_f", "object": "balance_transaction", "amount": 1250.5, "fee": 0,
+           "currency": "usd", "created": 1763600000, "reporting_category": "charge",
+           "source": "ch_f"}  # fmt: skip
+    data = json.dumps({"object": "list", "data": [txn]}).encode()
+    with pytest.raises(FileRefused, match="minor units"):
+        STRIPE_API.extract(data, "page.json", ExtractContext())
