@@ -44,11 +44,13 @@ exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue.")
 report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and accounting.")
 bench_app = typer.Typer(no_args_is_help=True, help="Matching quality and speed benchmarks.")
 pull_app = typer.Typer(no_args_is_help=True, help="Fetch from payment platforms' APIs.")
+export_app = typer.Typer(no_args_is_help=True, help="Files for the ERP.")
 app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
 app.add_typer(pull_app, name="pull")
+app.add_typer(export_app, name="export")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -544,6 +546,35 @@ def report_daily(
     print_daily_report(report, format)
     if report.breaks:
         raise typer.Exit(EXIT_PROBLEMS)
+
+
+@export_app.command("journal")
+def export_journal_file(
+    target: Annotated[Path, typer.Option("--out", help="CSV file to write the new lines to.")],
+    through: Annotated[
+        str | None,
+        typer.Option("--through", help="Post movements dated up to YYYY-MM-DD (default: all)."),
+    ] = None,
+) -> None:
+    """Post what cash application did to the journal, then export the lines not yet exported.
+
+    Posting is idempotent and every entry balances per currency; each export stamps its
+    entries with a batch id, so the next export carries only what is new.
+    """
+    from cashapp.journal import JournalError, export_journal, post_journal
+
+    until = _parse_day(through) if through else None
+    with _store() as store:
+        try:
+            posted = post_journal(store, state.config().accounts, through=until)
+        except JournalError as exc:
+            fail(str(exc))
+        exported = export_journal(store, target)
+    out.print(
+        f"posted {posted.entries:,} journal entries; exported {exported.entries:,} entries"
+        f" ({exported.lines:,} lines) to {exported.path} as batch {exported.batch}",
+        highlight=False,
+    )
 
 
 @app.command()

@@ -11,6 +11,7 @@ built-in defaults. ``--db PATH`` overrides ``[database] path``.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -59,7 +60,7 @@ class Config:
     inbox_archive: str = "inbox/archive"
     schedule_cron: str = "0 6 * * *"
     schedule_timezone: str = "UTC"
-    accounts: Mapping[str, str] = field(default_factory=dict)
+    accounts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACCOUNTS))
     customer_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_columns: Mapping[str, str] = field(default_factory=dict)
     source_path: str = ""  # the file this came from ("" = built-in defaults)
@@ -74,7 +75,12 @@ DEFAULT_ACCOUNTS: Mapping[str, str] = {
     "write_offs": "6800",
     "bank_fees": "6100",
     "refunds_payable": "2200",
+    "stripe_clearing": "1110",
+    "plastiq_clearing": "1120",
 }
+
+#: An ERP account number or code: letters, digits and the separators charts of accounts use.
+_ACCOUNT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._:/-]{0,39}")
 
 CUSTOMER_FIELDS = ("customer_id", "name", "email", "currency", "terms")
 INVOICE_FIELDS = (
@@ -91,6 +97,16 @@ INVOICE_FIELDS = (
 
 
 # --- small typed readers: each names the key it complains about -----------------------
+
+
+def _account_code(key: str, value: object) -> str:
+    code = _str(key, value)
+    if not _ACCOUNT_CODE.fullmatch(code):
+        raise ConfigError(
+            f"{key}: {code!r} is not an account code (letters, digits, space . _ : / -;"
+            " up to 40 characters)"
+        )
+    return code
 
 
 def _str(key: str, value: object) -> str:
@@ -346,7 +362,7 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
     _check_keys("accounts", accounts, set(DEFAULT_ACCOUNTS))
     kwargs["accounts"] = {
         **DEFAULT_ACCOUNTS,
-        **{k: _str(f"accounts.{k}", v) for k, v in accounts.items()},
+        **{k: _account_code(f"accounts.{k}", v) for k, v in accounts.items()},
     }
 
     imports = _table("import", data.get("import", {}))

@@ -508,9 +508,30 @@ def _store_from_worker(
     return _store_prepared(store, path, prepared, actor)
 
 
-def _payments_table(records: Sequence[PaymentRecord], file_id: str) -> pa.Table:
-    now = utcnow()
+def _first_occurrences(records: Sequence[PaymentRecord]) -> tuple[list[str], list[PaymentRecord]]:
+    """Payment ids and records with a record the file lists twice kept once (the first).
+
+    Done here, in the worker that parsed the file, so the writer can insert the Arrow table
+    as it is instead of sorting each file to deduplicate it.
+    """
     ids = [payment_id_for(r.source, r.dedupe_key) for r in records]
+    if len(set(ids)) == len(ids):
+        return ids, list(records)
+    seen: set[str] = set()
+    kept_ids: list[str] = []
+    kept: list[PaymentRecord] = []
+    for pid, record in zip(ids, records, strict=True):
+        if pid not in seen:
+            seen.add(pid)
+            kept_ids.append(pid)
+            kept.append(record)
+    return kept_ids, kept
+
+
+def _payments_table(records: Sequence[PaymentRecord], file_id: str) -> pa.Table:
+    """One row per distinct payment of the file, in file order."""
+    now = utcnow()
+    ids, records = _first_occurrences(records)
     return pa.table(
         {
             "payment_id": pa.array(ids, pa.string()),
@@ -599,24 +620,23 @@ def _write_prepared(store: Store, name: str, prepared: PreparedFile, actor: str)
     warnings = [{"location": i.location, "message": i.message} for i in prepared.warnings]
     try:
         with store.transaction():
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE incoming AS"
-                " SELECT DISTINCT ON (payment_id) * FROM incoming_arrow ORDER BY payment_id"
-            )
+            # the table holds each payment once already (see _payments_table)
             already = int(
-                store.scalar("SELECT count(*) FROM incoming JOIN payments USING (payment_id)")
+                store.scalar("SELECT count(*) FROM incoming_arrow JOIN payments USING (payment_id)")
             )
-            duplicates_in_file = records - int(store.scalar("SELECT count(*) FROM incoming"))
+            duplicates_in_file = records - prepared.payments.num_rows
             con.execute(
-                "INSERT INTO payments BY NAME"
-                " SELECT * FROM incoming WHERE payment_id NOT IN (SELECT payment_id FROM payments)"
+                "INSERT INTO payments BY NAME SELECT * FROM incoming_arrow"
+                if not already  # the usual case: no anti-join against every stored payment
+                else "INSERT INTO payments BY NAME SELECT * FROM incoming_arrow"
+                " WHERE payment_id NOT IN (SELECT payment_id FROM payments)"
             )
             new = records - already - duplicates_in_file
             con.execute(
                 # a record listed twice in the file carries its lines twice: keep one set
                 "INSERT INTO remittance_lines BY NAME"
                 " SELECT DISTINCT ON (l.payment_id, l.line_no) l.* FROM lines_arrow l"
-                " JOIN incoming USING (payment_id)"
+                " JOIN incoming_arrow USING (payment_id)"
                 " WHERE NOT EXISTS (SELECT 1 FROM remittance_lines r"
                 "   WHERE r.payment_id = l.payment_id AND r.line_no = l.line_no)"
                 " ORDER BY l.payment_id, l.line_no"
@@ -676,7 +696,6 @@ def _write_prepared(store: Store, name: str, prepared: PreparedFile, actor: str)
                 file_id,
                 {"name": name, "connector": connector, "records": records, "new": new},
             )
-            con.execute("DROP TABLE incoming")
     except Exception as exc:
         raise FileRefused(f"could not store the file: {exc}") from exc
     finally:

@@ -72,6 +72,9 @@ def check_currency(currency: str) -> str:
     return code
 
 
+_STEPS: dict[str, Decimal] = {}
+
+
 def quantize(amount: Decimal, currency: str, *, exact: bool = True) -> Decimal:
     """Quantize ``amount`` to the currency's minor unit.
 
@@ -84,7 +87,9 @@ def quantize(amount: Decimal, currency: str, *, exact: bool = True) -> Decimal:
         raise MoneyError("only Decimal amounts are money; floats are refused")
     if not amount.is_finite():
         raise MoneyError(f"amount is not finite: {amount}")
-    step = Decimal(1).scaleb(-minor_units(currency))
+    step = _STEPS.get(currency)
+    if step is None:  # a million amounts a run: the step is built once per currency
+        step = _STEPS[currency] = Decimal(1).scaleb(-minor_units(currency))
     try:
         result = amount.quantize(step, rounding=ROUND_HALF_EVEN)
     except InvalidOperation as exc:

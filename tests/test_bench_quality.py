@@ -2,20 +2,35 @@
 
 Why these tests: the bench's numbers are the contract of the matcher with the AR team --
 cash is applied only when it is applied right (precision), most of what a careful person
-could apply is applied without them (auto-match rate), and short pays, over pays and ACH
-returns always reach the queue (recall). A change to the matcher that lowers any of them
-fails here with the list of payments it got wrong. Three small books (six payments per
-case each, about five hundred payments) keep it to a few seconds; `cashapp bench quality`
-runs twenty.
+could apply is applied without them (auto-match rate), short pays, over pays, ACH returns,
+card chargebacks and short payout deposits always reach the queue (recall), and a
+platform's payout deposit is tied to its payout, never applied to invoices. A change to the
+matcher that lowers any of them fails here with the list of payments it got wrong. Three
+small books (six payments per case each, about 650 labelled records) keep it to a few
+seconds; `cashapp bench quality` runs twenty.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from cashapp.bench.platforms import (
+    CardHolder,
+    PlastiqPayment,
+    StripeCharge,
+    StripeTransaction,
+    card_fee,
+    plastiq_csv,
+    plastiq_json,
+    stripe_landing_json,
+    stripe_report_csv,
+)
 from cashapp.bench.quality import (
+    PLATFORM_CASES,
     SKIPPED_CASES,
     SOURCE_OF_FORMAT,
     QualityReport,
@@ -24,6 +39,10 @@ from cashapp.bench.quality import (
     write_book,
 )
 from cashapp.config import parse_config
+from connectors.base import ExtractContext, PaymentRecord
+from connectors.plastiq import PLASTIQ
+from connectors.stripe_api import STRIPE_API
+from connectors.stripe_report import STRIPE_REPORT
 
 SEED = 1
 
@@ -59,7 +78,10 @@ def test_auto_match_rate(report: QualityReport) -> None:
     assert rate >= 0.95, _why(report)
 
 
-@pytest.mark.parametrize("exception_type", ["short_payment", "over_payment", "ach_return"])
+@pytest.mark.parametrize(
+    "exception_type",
+    ["short_payment", "over_payment", "ach_return", "chargeback", "settlement_mismatch"],
+)
 def test_exception_recall(report: QualityReport, exception_type: str) -> None:
     recall = report.recall(exception_type)
     assert recall == 1.0, _why(report)
@@ -89,6 +111,7 @@ def test_case_table_covers_every_case(report: QualityReport) -> None:
         "no_ref_name_combination",
         "misspelt_payer_name",
         "misspelt_name_no_invoice",
+        *PLATFORM_CASES,
     ):
         assert rows[case].n >= 2, case
     for case, status in SKIPPED_CASES:
@@ -97,6 +120,91 @@ def test_case_table_covers_every_case(report: QualityReport) -> None:
     labelled = sum(row.n for row in rows.values())
     assert labelled == report.payments
     assert sum(row.correct for row in rows.values()) == report.payments - len(report.mismatches)
+
+
+def test_platform_cases_are_at_target(report: QualityReport) -> None:
+    """Card money applied through the platforms' records, every chargeback queued (a won
+    dispute's closed again), and every payout deposit tied to its payout, never applied."""
+    platform = [o for o in report.outcomes if o.label.case in PLATFORM_CASES]
+    assert {o.label.fmt for o in platform} >= {
+        "stripe-report", "stripe-api", "plastiq-csv", "plastiq-json", "bai2-ach", "nacha-ccd",
+    }  # fmt: skip
+    assert all(o.correct for o in platform), _why(report)
+    deposits = [
+        o
+        for o in platform
+        if o.label.kind == "settlement" and o.label.source not in ("stripe", "plastiq")
+    ]
+    assert len(deposits) >= 12
+    assert all(o.kind == "settlement" and not o.applications for o in deposits)
+    tied = [o for o in deposits if o.label.case != "settlement_mismatch"]
+    assert tied
+    assert all(o.status == "reconciled" for o in tied)
+    won = [o for o in platform if o.label.resolved]
+    assert won
+    assert all(o.resolved == ("chargeback",) for o in won)
+    disputes = [o for o in platform if o.label.kind == "chargeback"]
+    assert all(o.label.reason_code in o.reason_codes for o in disputes)
+
+
+def _records(records: tuple[PaymentRecord, ...]) -> set[tuple[object, ...]]:
+    return {
+        (r.source, r.dedupe_key, r.kind, r.source_ref, r.amount, r.value_date, r.related_ref,
+         r.reason_code, r.references, r.payer_name, r.payer_account, r.remittance)
+        for r in records
+    }  # fmt: skip
+
+
+def test_both_stripe_carriers_of_the_bench_read_alike() -> None:
+    """The bench's report CSV and landing JSON of the same transactions are one set of
+    records, so splitting a payout between them changes nothing but the carrier."""
+    holder = CardHolder("cus_B1", "Acme Plumbing Supply", "ap@acme.example")
+    charge = StripeCharge("ch_3B1", Decimal("1000.00"), holder, "Card payment", "INV-104511")
+    at = datetime(2026, 11, 10, 9, 30, tzinfo=UTC)
+    txns = [
+        StripeTransaction(
+            "txn_1", at, "charge", Decimal("1000.00"), card_fee(Decimal("1000.00")),
+            "ch_3B1", charge, "po_1", "stripe-report",
+        ),
+        StripeTransaction(
+            "txn_2", at.replace(hour=15), "dispute", Decimal("-1000.00"), Decimal("15.00"),
+            "du_1B1", charge, "po_1", "stripe-report", "fraudulent",
+        ),
+        StripeTransaction(
+            "txn_3", at.replace(day=12), "dispute_reversal", Decimal("1000.00"),
+            Decimal("-15.00"), "du_1B1", charge, "po_1", "stripe-report",
+        ),
+        StripeTransaction(
+            "txn_4", at.replace(day=13), "payout", Decimal("-955.00"), Decimal("0.00"), "po_1",
+            None, "po_1", "stripe-report",
+        ),
+    ]  # fmt: skip
+    assert card_fee(Decimal("1000.00")) == Decimal("29.30")
+    context = ExtractContext()
+    report = STRIPE_REPORT.extract(stripe_report_csv(txns), "report.csv", context).records
+    api = STRIPE_API.extract(stripe_landing_json(txns), "landing.json", context).records
+    assert _records(report) == _records(api)
+    assert len(report) == 7  # four transactions, three with a fee of their own
+
+
+def test_both_plastiq_carriers_of_the_bench_read_alike() -> None:
+    holder = CardHolder("", "Initech Software", "ap@initech.example")
+    payments = [
+        PlastiqPayment(
+            f"PQ-1000000{n}", datetime(2026, 11, 11, 10 + n, tzinfo=UTC), holder, amount,
+            number, memo, "PQO-AAAAAAAAAA", date(2026, 11, 16), "plastiq-csv",
+        )
+        for n, (amount, number, memo) in enumerate(
+            [(Decimal("2400.10"), "INV-104501", ""), (Decimal("815.50"), "", "Invoice 104502")]
+        )
+    ]  # fmt: skip
+    context = ExtractContext()
+    exported = PLASTIQ.extract(plastiq_csv(payments), "payments.csv", context).records
+    saved = PLASTIQ.extract(plastiq_json(payments), "payments.json", context).records
+    assert _records(exported) == _records(saved)
+    payouts = [(r.amount, r.value_date) for r in saved if r.kind == "settlement"]
+    assert payouts == [(Decimal("-3215.60"), date(2026, 11, 16))]
+    assert b"2400.10" in plastiq_json(payments)  # a JSON number with its exact digits
 
 
 def test_scores_follow_the_configured_write_off_tolerance(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cashapp.config import Config, parse_config
 from cashapp.ingest import _write
+from cashapp.journal import post_journal
 from cashapp.matching.engine import Book, EngineSettings, decide, unidentified
 from cashapp.matching.model import CustomerHit, OpenInvoice, PaymentToMatch, ReferenceHit
 from cashapp.matching.names import TruncatedNameIndex, name_key
@@ -367,6 +368,39 @@ def _check_invariants(store: Store) -> None:
     assert unexplained == []
 
 
+def _check_journal(store: Store) -> None:
+    """Posted twice = posted once; every entry balances; the ledger agrees with the book."""
+    accounts = Config().accounts
+    first = post_journal(store, accounts)
+    assert post_journal(store, accounts).entries == 0
+    assert first.entries == store.scalar("SELECT count(DISTINCT entry_id) FROM journal_lines")
+    assert (
+        store.fetchall(
+            "SELECT entry_id FROM journal_lines GROUP BY entry_id, currency"
+            " HAVING sum(debit) <> sum(credit) OR count(*) <> 2"
+        )
+        == []
+    )
+    ledger = dict(
+        store.fetchall("SELECT account, sum(debit) - sum(credit) FROM journal_lines GROUP BY 1")
+    )
+    received = store.scalar(
+        "SELECT coalesce(sum(amount), 0) FROM payments WHERE kind = 'payment' AND amount > 0"
+    )
+    relieved = store.scalar(
+        "SELECT coalesce(sum(amount), 0) FROM applications"
+        " WHERE invoice_number IS NOT NULL AND status = 'active'"
+    )
+    cash_applied = store.scalar(
+        "SELECT coalesce(sum(amount), 0) FROM applications"
+        " WHERE kind = 'payment' AND invoice_number IS NOT NULL AND status = 'active'"
+    )
+    zero = Decimal(0)
+    assert ledger.get(accounts["cash"], zero) == received
+    assert ledger.get(accounts["accounts_receivable"], zero) == -relieved
+    assert ledger.get(accounts["unapplied_cash"], zero) == cash_applied - received
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**6), n_payments=st.integers(1, 25))
 def test_invariants_idempotence_and_order_independence(seed: int, n_payments: int) -> None:
@@ -388,6 +422,7 @@ def test_invariants_idempotence_and_order_independence(seed: int, n_payments: in
         snapshot = _state(store)
         run_match(store, Config())
         assert _state(store) == snapshot, "a second match run changed something"
+        _check_journal(store)
         results.append(snapshot)
         store.close()
     assert results[0] == results[1], "the result depends on arrival order"

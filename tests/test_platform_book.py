@@ -148,3 +148,54 @@ def test_the_platform_book_ends_applied_reversed_and_reconciled(
     # processing fees 66.45 and two dispute fees, one of them given back
     assert fees == (Decimal("-81.4500"),)
     assert tie_out == [("tied",)]
+
+
+def test_the_platform_book_posts_balanced_journal_lines_with_fees_and_clearing(
+    cli: CliRunner, tmp_path: Path, db: Path
+) -> None:
+    """Receipts, fees, take-backs, applications and payouts in the general ledger's terms.
+
+    The Stripe clearing account ends holding what Stripe still owes us (charges less fees,
+    refunds, disputes and the payout that reached the bank); Plastiq's is empty once its
+    payout landed; accounts receivable fell by exactly the invoices that stayed paid.
+    """
+    test_the_platform_book_ends_applied_reversed_and_reconciled(cli, tmp_path, db)
+    first = cli("export", "journal", "--out", tmp_path / "journal-1.csv")
+    assert first.code == 0, first.stderr
+    again = cli("export", "journal", "--out", tmp_path / "journal-2.csv")
+    assert "posted 0 journal entries; exported 0 entries" in again.stdout
+    con = duckdb.connect(str(db), read_only=True)
+    balances = dict(
+        con.execute(
+            "SELECT account, sum(debit) - sum(credit) FROM v_journal_lines GROUP BY account"
+        ).fetchall()
+    )
+    unbalanced = con.execute(
+        "SELECT entry_id FROM v_journal_lines GROUP BY entry_id, currency"
+        " HAVING sum(debit) <> sum(credit)"
+    ).fetchall()
+    fee_lines = con.execute(
+        "SELECT count(*), sum(debit) - sum(credit) FROM v_journal_lines WHERE account = '6100'"
+    ).fetchone()
+    batches = con.execute("SELECT DISTINCT export_batch FROM journal_entries").fetchall()
+    con.close()
+    assert unbalanced == []
+    assert balances == {
+        "1000": Decimal("4669.2500"),  # cash: both deposits
+        "1110": Decimal("64.8000"),  # Stripe clearing: still with Stripe after the payout
+        "1120": Decimal("0.0000"),  # Plastiq clearing: all paid out
+        "1200": Decimal("-4815.5000"),  # receivables relieved: the four invoices still paid
+        "2100": Decimal("0.0000"),  # unapplied cash: everything received was applied
+        "6100": Decimal("81.4500"),  # fees: processing plus dispute fees, one given back
+    }
+    # 4 processing fees, 2 dispute fees and the dispute fee Stripe gave back
+    assert fee_lines == (7, Decimal("81.4500"))
+    assert len(batches) == 1
+    assert batches[0][0].startswith("jb_")
+    exported = (tmp_path / "journal-1.csv").read_text().splitlines()
+    assert exported[0] == (
+        "entry_id,entry_date,line_no,account,debit,credit,currency,memo,payment_id,invoice_number"
+    )
+    assert any(",6100,29.30,0.00,USD," in line for line in exported)
+    assert len(exported) == 1 + 2 * len({line.split(",")[0] for line in exported[1:]})
+    assert (tmp_path / "journal-2.csv").read_text().splitlines() == [exported[0]]

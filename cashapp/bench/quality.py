@@ -13,6 +13,20 @@ and scores what the matcher did against the labels. Day 2 brings what only histo
 explain: ACH returns and a camt AC06 return of day-1 collections, re-sent payments, and ACH
 payers without a reference whom only their company ID (learned on day 1) identifies.
 
+Platform money (:mod:`cashapp.bench.platforms` writes its files). Customers pay by card
+through Stripe and Plastiq; each bank day brings the payout that arrives that day as one
+ACH credit from STRIPE or PLASTIQ INC, and the platform's own records of what it carries:
+Stripe balance transactions split between the itemized report CSV and the landing JSON of
+``cashapp pull stripe`` (each transaction in one of them; the pull's inclusive cursor
+brings yesterday's newest one again), Plastiq payments in the receiver export or the
+Connect JSON. Charges and Plastiq payments are applied to the invoices they name (in
+metadata, description, invoice column or memo only; a Plastiq payer without a reference by
+its business name and amount); refunds and lost disputes take the cash back (the invoice
+is open again, a ``chargeback`` is queued with the dispute's reason); a won dispute
+applies the charge again and closes its chargeback; the deposits must end ``reconciled``
+to their payouts and never applied, and a payout wired short raises
+``settlement_mismatch``.
+
 Run it with ``python -m cashapp.bench.quality [--seed N] [--per-case K] [--workdir DIR]``
 (the CLI verb ``cashapp bench quality`` is meant to call :func:`main`).
 
@@ -25,7 +39,10 @@ What is measured (:class:`QualityReport`):
   file says, the share applied exactly as labelled (header level); and of their invoice
   lines, the share whose applications are exactly as labelled (line level).
 * **exception recall** per type -- of the payments labelled with an exception type, the
-  share for which the matcher raised it.
+  share for which the matcher raised it. A payment counts as correct only with exactly the
+  labelled exceptions, and -- where the label says -- the kind and status it must end in
+  (a payout deposit: ``settlement``, ``reconciled``), the exceptions the matcher must
+  have closed itself, and the reason code.
 * a **per-case table** and the list of **mismatches** (payment, case, expected, got and
   the matcher's own explanation), so a failing number points at a fixable case.
 
@@ -60,6 +77,22 @@ from random import Random
 from time import perf_counter
 from typing import Final
 
+from cashapp.bench.platforms import (
+    DISPUTE_FEE,
+    PLASTIQ_CARRIERS,
+    STRIPE_CARRIERS,
+    CardHolder,
+    PlastiqPayment,
+    StripeCharge,
+    StripeTransaction,
+    card_fee,
+    payout_net,
+    plastiq_csv,
+    plastiq_json,
+    stripe_landing_json,
+    stripe_landing_name,
+    stripe_report_csv,
+)
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config, MatchingConfig, load_config
 from cashapp.ingest import FileOutcome, ingest_paths
 from cashapp.masterdata import import_customers, import_invoices
@@ -115,11 +148,27 @@ CSV_PROFILE: Final[Mapping[str, str | list[str]]] = {
     "account": "FIRSTCITY-OPERATING",
 }
 
-#: Cases the book cannot contain yet, kept in the table so the gap stays visible.
-SKIPPED_CASES: Final = (
-    ("platform_payout_stripe", "skipped: not generated yet (see tests/test_stripe_report.py)"),
-    ("platform_dispute_stripe", "skipped: not generated yet (see tests/test_stripe_report.py)"),
-    ("platform_payout_plastiq", "skipped: not generated yet (see tests/test_plastiq.py)"),
+#: Cases the book cannot contain yet, kept in the table so the gap stays visible. Both are
+#: platform money the matcher gets wrong today; the book keeps every Plastiq payout in one
+#: file and refunds whole charges until they are fixed, rather than label a known failure.
+SKIPPED_CASES: Final[tuple[tuple[str, str], ...]] = (
+    (
+        "plastiq_payout_two_files",
+        "skipped: connectors/plastiq.py sums a payout from one file's rows only",
+    ),
+    (
+        "platform_partial_refund",
+        "skipped: a partial refund reverses the whole charge (pipeline._process_events)",
+    ),
+)
+
+#: The cases of platform money (Stripe, Plastiq and their payouts), in table order.
+PLATFORM_CASES: Final = (
+    "platform_payout_stripe",
+    "platform_refund_stripe",
+    "platform_dispute_stripe",
+    "platform_payout_plastiq",
+    "settlement_mismatch",
 )
 
 #: Which ``payments.source`` each file shape lands in.
@@ -139,6 +188,10 @@ SOURCE_OF_FORMAT: Final[Mapping[str, str]] = {
     "ofx-xml": "ofx",
     "ofx-sgml": "ofx",
     "csv": "csv",
+    "stripe-report": "stripe",
+    "stripe-api": "stripe",
+    "plastiq-csv": "plastiq",
+    "plastiq-json": "plastiq",
 }
 
 #: (invoice number or None for cash left on account, amount, application kind)
@@ -193,6 +246,34 @@ _SWIFT_X: Final = frozenset(
 )
 _DIGIT_RUN: Final = re.compile(r"\d[\d-]*\d|\d")
 _MAX_PER_CASE: Final = 6
+#: The balance transactions each day's Stripe payout carries, by creation time: day 1's
+#: payout is created Friday 13 and reaches the bank Monday 16, day 2's Tuesday 17 -> 18.
+_STRIPE_WINDOWS: Final[Mapping[int, tuple[datetime, datetime]]] = {
+    1: (datetime(2026, 11, 9, 8, tzinfo=UTC), datetime(2026, 11, 13, 2, tzinfo=UTC)),
+    2: (datetime(2026, 11, 13, 3, tzinfo=UTC), datetime(2026, 11, 17, 2, tzinfo=UTC)),
+}
+#: When the customers' Plastiq payments of each day's payout were made.
+_PLASTIQ_WINDOWS: Final[Mapping[int, tuple[datetime, datetime]]] = {
+    1: (datetime(2026, 11, 10, 13, tzinfo=UTC), datetime(2026, 11, 12, 22, tzinfo=UTC)),
+    2: (datetime(2026, 11, 13, 13, tzinfo=UTC), datetime(2026, 11, 17, 20, tzinfo=UTC)),
+}
+#: Platform invoices were raised before the first card payment of the book.
+_PLATFORM_INVOICED_BEFORE: Final = date(2026, 11, 9)
+#: How each platform's payout reaches our bank by ACH: company name, company id, entry
+#: description, and the first 8 digits of its bank's routing (its traces start so).
+_PLATFORM_ACH: Final[Mapping[str, tuple[str, str, str, str]]] = {
+    "stripe": ("STRIPE", "4270465600", "TRANSFER", "11100061"),
+    "plastiq": ("PLASTIQ INC", "1462310118", "PAYOUT", "12100024"),
+}
+_DISPUTE_REASONS: Final = (
+    "fraudulent", "product_not_received", "duplicate", "unrecognized",
+    "product_unacceptable", "credit_not_processed", "general",
+)  # fmt: skip
+#: Charges that are refunded or disputed stay small enough for the payout to stay positive.
+_EVENT_CEILING: Final = Decimal(5000)
+_MIN_PAYOUT: Final = Decimal(250)
+_BASE62: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_BASE36: Final = _BASE62[:36]  # ids banks carry: upper case only
 DEFAULT_WRITE_OFF_TOLERANCE: Final = MatchingConfig().write_off_tolerance
 
 
@@ -214,6 +295,12 @@ class Label:
     ``unmatched`` instead of ``currency_mismatch`` when nothing names the invoice).
     ``applicable`` says whether a careful person could apply the payment from what the
     bank file says: the denominator of the auto-match rate.
+
+    Platform money needs three more facts, empty when a case does not care: ``status``
+    the payment must end in (a bank deposit carrying a payout ends ``reconciled``, which
+    says it was tied, not applied); ``resolved`` the exception types the matcher must
+    raise *and* close itself (a dispute that was won); ``reason_code`` the code the
+    exception must carry (the dispute's reason, which decides how to answer it).
     """
 
     source: str
@@ -228,6 +315,9 @@ class Label:
     applicable: bool
     alternatives: tuple[frozenset[str], ...] = ()
     note: str = ""
+    status: str = ""
+    resolved: frozenset[str] = frozenset()
+    reason_code: str = ""
 
     def accepts(self, exceptions: Iterable[str]) -> bool:
         """True if exactly these exception types are an acceptable outcome."""
@@ -295,6 +385,12 @@ class _Payment:
     account: str = ""
     related: str = ""  # original trace / end-to-end id of a return
     reason: str = ""  # return reason code
+    description: str = "PAYMENT"  # ACH company entry description (TRANSFER, PAYOUT)
+
+
+def _email(customer: _Customer) -> str:
+    """The customer's accounts-payable mailbox: in the ERP, and what it gives the platforms."""
+    return f"ap@{_words(customer.name)[0].lower()}.example"
 
 
 def _business_day(day: date) -> date:
@@ -417,6 +513,13 @@ class _Generator:
         self.next_number = 0
         self.pool_top = 0  # largest invoice number of the ERP's initial book
         self.po_numbers: set[str] = set()
+        # platform money: the platforms' own records (labelled with the remittance text
+        # and the invoices it names) and what each day's platform files carry
+        self.platform_items: list[tuple[Label, str, frozenset[str]]] = []
+        self.stripe: dict[int, list[StripeTransaction]] = {day: [] for day in DAYS}
+        self.plastiq: dict[int, list[PlastiqPayment]] = {day: [] for day in DAYS}
+        self.stripe_holders: dict[str, CardHolder] = {}
+        self.platform_ids: set[str] = set()
 
     # --- master data -------------------------------------------------------------------
 
@@ -451,6 +554,7 @@ class _Generator:
         self._customer_id_in_remittance()
         self._currency_mismatch_no_ref()
         self._unknown_payer()
+        self._platform_money()
         self._validate()
 
     def _new_customer(self, name: str, terms: str) -> _Customer:
@@ -700,6 +804,7 @@ class _Generator:
         names: Iterable[_Invoice] = (),
         note: str = "",
         kind: str = "payment",
+        status: str = "",
     ) -> None:
         """Keep the payment and its label; ``names`` are the invoices its text may name."""
         label = Label(
@@ -715,6 +820,7 @@ class _Generator:
             applicable,
             tuple(frozenset(a) for a in alternatives),
             note,
+            status,
         )
         self.items.append((payment, label, frozenset(i.key for i in names)))
 
@@ -1166,13 +1272,15 @@ class _Generator:
                 note=f"{invoice.number} and {twin.number} are both open for {invoice.open_amount}",
             )
 
-    def _amount_invoice(self, customers: Sequence[_Customer]) -> _Invoice:
+    def _amount_invoice(
+        self, customers: Sequence[_Customer], where: Callable[[_Invoice], bool] = lambda i: True
+    ) -> _Invoice:
         """A free invoice whose open amount no other open invoice of its customer has."""
         pool = [
             i
             for i in self._free(_of(customers), special=True)
             if not i.customer.partial
-            if self._unique_amount(i)
+            if self._unique_amount(i) and where(i)
         ]
         if not pool:
             raise BenchError("no open invoice with an amount unique for its customer")
@@ -1490,21 +1598,506 @@ class _Generator:
             payment = self._payment(fmt, name, amount, text=text)
             self._record("unknown_payer", payment, applicable=False, exceptions=["unidentified"])
 
+    # --- platform money ------------------------------------------------------------------
+
+    def _platform_money(self) -> None:
+        """Stripe and Plastiq: customers pay by card, the platform pays out, the bank shows
+        one credit from the platform, which must be tied to the payout and never applied.
+
+        Built after every other case, so those draw exactly the invoices they always drew
+        and their numbers stay comparable with earlier runs of the bench.
+        """
+        self._stripe_paid_out()
+        self._stripe_refunds()
+        self._stripe_disputes()
+        self._stripe_payouts()
+        self._plastiq_payouts()
+        self._plastiq_short_deposits()
+
+    def _token(self, length: int, alphabet: str = _BASE62) -> str:
+        """A platform object id's random part, unique within the book."""
+        while True:
+            token = "".join(self.rng.choice(alphabet) for _ in range(length))
+            if token not in self.platform_ids:
+                self.platform_ids.add(token)
+                return token
+
+    def _moment(self, start: datetime, end: datetime) -> datetime:
+        """A time between ``start`` and ``end``, to the second."""
+        return start + timedelta(seconds=self.rng.randint(0, int((end - start).total_seconds())))
+
+    def _platform_invoice(self) -> _Invoice:
+        """A free invoice raised before the card payments of the book were made."""
+        return self._take(lambda i: i.invoice_date < _PLATFORM_INVOICED_BEFORE)
+
+    def _platform_record(
+        self,
+        case: str,
+        fmt: str,
+        ref: str,
+        kind: str,
+        amount: Decimal,
+        *,
+        applicable: bool,
+        apps: Sequence[App] = (),
+        exceptions: Sequence[str] = (),
+        names: Iterable[_Invoice] = (),
+        text: str = "",
+        note: str = "",
+        status: str = "",
+        resolved: Sequence[str] = (),
+        reason: str = "",
+    ) -> None:
+        """Keep the label of a platform's own record (a charge, a dispute, a payout)."""
+        label = Label(
+            SOURCE_OF_FORMAT[fmt],
+            ref,
+            kind,
+            case,
+            fmt,
+            abs(amount),
+            "USD",
+            _sorted_apps(apps),
+            frozenset(exceptions),
+            applicable,
+            note=note,
+            status=status,
+            resolved=frozenset(resolved),
+            reason_code=reason,
+        )
+        self.platform_items.append((label, text, frozenset(i.key for i in names)))
+
+    def _platform_deposit(
+        self, case: str, platform: str, payout: str, amount: Decimal, day: int, fmt: str
+    ) -> None:
+        """The payout as the bank shows it: an ACH credit from the platform, labelled as a
+        settlement that must end reconciled (tied to ``payout``) and never applied."""
+        name, company_id, description, odfi = _PLATFORM_ACH[platform]
+        individual = f"ST-{self._token(12, _BASE36)}" if platform == "stripe" else payout
+        text = f"IND ID:{individual} IND NAME:OUR COMPANY" if fmt == "bai2-ach" else ""
+        deposit = _Payment(
+            fmt,
+            day,
+            self._ref(fmt, day, odfi),
+            name,
+            amount,
+            text=text,
+            originator=company_id,
+            individual_id=individual,
+            description=description,
+        )
+        self._record(
+            case,
+            deposit,
+            applicable=False,
+            kind="settlement",
+            status="reconciled",
+            note=f"{platform} payout {payout} of {amount}",
+        )
+
+    # Stripe ---------------------------------------------------------------------------
+
+    def _stripe_holder(self, customer: _Customer) -> CardHolder:
+        """The customer as Stripe knows it: one ``cus_`` id, the name typed at checkout (a
+        variant of ours that still points at it alone) and its AP mailbox."""
+        holder = self.stripe_holders.get(customer.customer_id)
+        if holder is None:
+            holder = CardHolder(f"cus_{self._token(14)}", self._variant(customer), _email(customer))
+            self.stripe_holders[customer.customer_id] = holder
+        return holder
+
+    def _stripe_charge(self, invoice: _Invoice, day: int, turn: int) -> StripeTransaction:
+        """A card charge of the invoice's open amount, naming it in the metadata or only in
+        the description, carried by either Stripe carrier."""
+        key, number = invoice.key, invoice.number
+        shape = turn % 3
+        if shape == 0:
+            description, meta = f"Invoice {number}", number
+        elif shape == 1:
+            description = self.rng.choice(("Card payment", "Online payment", ""))
+            meta = self.rng.choice((number, key))
+        else:
+            shapes = ("Payment for invoice {k}", "INV-{k}", "Invoice #{k}", "Inv {k} card payment")
+            description, meta = self.rng.choice(shapes).format(k=key), ""
+        charge = StripeCharge(
+            f"ch_3{self._token(23)}",
+            invoice.open_amount,
+            self._stripe_holder(invoice.customer),
+            description,
+            meta,
+        )
+        start, end = _STRIPE_WINDOWS[day]
+        return StripeTransaction(
+            f"txn_3{self._token(23)}",
+            self._moment(start, start + (end - start) * 3 / 5),
+            "charge",
+            charge.amount,
+            card_fee(charge.amount),
+            charge.charge_id,
+            charge,
+            "",
+            self.rng.choice(STRIPE_CARRIERS),
+        )
+
+    def _stripe_event(
+        self,
+        charge: StripeTransaction,
+        category: str,
+        day: int,
+        *,
+        reason: str = "",
+        dispute: StripeTransaction | None = None,
+    ) -> StripeTransaction:
+        """A refund, dispute or won dispute of ``charge``, made inside ``day``'s window.
+
+        Stripe keeps the charge's fee on a refund, charges a dispute fee, and gives the
+        disputed amount and that fee back when the dispute is won.
+        """
+        if charge.charge is None:
+            raise BenchError("a Stripe event needs the charge it takes back")
+        amount = charge.charge.amount
+        start, end = _STRIPE_WINDOWS[day]
+        after = dispute.created if dispute else charge.created
+        created = self._moment(max(start, after + timedelta(hours=1)), end - timedelta(hours=1))
+        if category == "refund":
+            gross, fee, source = -amount, Decimal("0.00"), f"re_3{self._token(23)}"
+        elif category == "dispute":
+            gross, fee, source = -amount, DISPUTE_FEE, f"du_1{self._token(23)}"
+        elif dispute is not None:
+            gross, fee, source = amount, -DISPUTE_FEE, dispute.source_id
+        else:
+            raise BenchError("a won dispute needs its dispute")
+        return StripeTransaction(
+            f"txn_3{self._token(23)}",
+            created,
+            category,
+            gross,
+            fee,
+            source,
+            charge.charge,
+            "",
+            self.rng.choice(STRIPE_CARRIERS),
+            reason,
+        )
+
+    @staticmethod
+    def _stripe_text(txn: StripeTransaction) -> str:
+        """The remittance cashapp reads from a charge: description and metadata."""
+        charge = txn.charge
+        return f"{charge.description} {charge.invoice_number}" if charge else ""
+
+    def _stripe_applied_charge(self, day: int, turn: int) -> None:
+        invoice = self._platform_invoice()
+        txn = self._stripe_charge(invoice, day, turn)
+        self.stripe[day].append(txn)
+        self._platform_record(
+            "platform_payout_stripe",
+            txn.carrier,
+            txn.source_id,
+            "payment",
+            txn.gross,
+            applicable=True,
+            apps=[(invoice.number, invoice.open_amount, "payment")],
+            names=[invoice],
+            text=self._stripe_text(txn),
+            note=f"card charge, fee {txn.fee}, paid out on day {day}",
+        )
+
+    def _stripe_paid_out(self) -> None:
+        """Card charges naming their invoice, each applied to it; day 1's payout carries
+        the first ones, day 2's the rest."""
+        extra = max(1, self.per_case // 2)
+        for turn in range(self.per_case + extra):
+            self._stripe_applied_charge(1 if turn < self.per_case else 2, turn)
+
+    def _stripe_refunds(self) -> None:
+        """A charge applied on day 1 and refunded before the next payout: the refund takes
+        the cash back, so the invoice is open again and the refund is queued like a
+        chargeback for the AR team to follow up (credit memo or new payment)."""
+        for turn in range(max(1, self.per_case // 2)):
+            invoice = self._take(
+                lambda i: (
+                    i.invoice_date < _PLATFORM_INVOICED_BEFORE and i.open_amount <= _EVENT_CEILING
+                )
+            )
+            charge = self._stripe_charge(invoice, 1, turn)
+            refund = self._stripe_event(charge, "refund", 2)
+            self.stripe[1].append(charge)
+            self.stripe[2].append(refund)
+            self._platform_record(
+                "platform_refund_stripe",
+                charge.carrier,
+                charge.source_id,
+                "payment",
+                charge.gross,
+                applicable=False,
+                names=[invoice],
+                text=self._stripe_text(charge),
+                note=f"applied on day 1, refunded by {refund.source_id} on day 2",
+            )
+            self._platform_record(
+                "platform_refund_stripe",
+                refund.carrier,
+                refund.source_id,
+                "refund",
+                refund.gross,
+                applicable=False,
+                exceptions=["chargeback"],
+                note=f"refund of {charge.source_id}: {invoice.number} open again",
+            )
+
+    def _stripe_disputes(self) -> None:
+        """Disputed charges, three ways: lost after the charge was applied (day 2 reverses
+        it), lost inside the charge's own payout (never applied), and won (disputed on day
+        1, won on day 2: the charge ends applied and the chargeback closes itself)."""
+        for turn in range(max(3, self.per_case)):
+            shape = turn % 3
+            invoice = self._take(
+                lambda i: (
+                    i.invoice_date < _PLATFORM_INVOICED_BEFORE and i.open_amount <= _EVENT_CEILING
+                )
+            )
+            charge = self._stripe_charge(invoice, 1, turn)
+            reason = self.rng.choice(_DISPUTE_REASONS)
+            dispute = self._stripe_event(charge, "dispute", 2 if shape == 0 else 1, reason=reason)
+            self.stripe[1].append(charge)
+            self.stripe[2 if shape == 0 else 1].append(dispute)
+            won = shape == 2
+            self._platform_record(
+                "platform_dispute_stripe",
+                charge.carrier,
+                charge.source_id,
+                "payment",
+                charge.gross,
+                applicable=won,
+                apps=[(invoice.number, invoice.open_amount, "payment")] if won else [],
+                names=[invoice],
+                text=self._stripe_text(charge),
+                note=(
+                    "applied on day 1, disputed and lost on day 2",
+                    "disputed before its payout: never applied",
+                    "disputed on day 1, won on day 2: applied again",
+                )[shape],
+            )
+            self._platform_record(
+                "platform_dispute_stripe",
+                dispute.carrier,
+                dispute.source_id,
+                "chargeback",
+                dispute.gross,
+                applicable=False,
+                exceptions=["chargeback"],
+                resolved=["chargeback"] if won else [],
+                reason=reason,
+                note=f"{reason} dispute of {charge.source_id} for {invoice.number}",
+            )
+            if won:
+                reversal = self._stripe_event(charge, "dispute_reversal", 2, dispute=dispute)
+                self.stripe[2].append(reversal)
+                self._platform_record(
+                    "platform_dispute_stripe",
+                    reversal.carrier,
+                    reversal.source_id,
+                    "dispute_reversal",
+                    reversal.gross,
+                    applicable=False,
+                    note=f"dispute of {charge.source_id} won",
+                )
+
+    def _stripe_payouts(self) -> None:
+        """One automatic payout per day of what the day's transactions left on the balance
+        (topped up with more charges should refunds and disputes outweigh them), reaching
+        the bank as one ACH credit from STRIPE, tied to the payout by amount and date."""
+        first = self.rng.randrange(2)
+        for day in sorted(DAYS):
+            turn = 0
+            while payout_net(self.stripe[day]) < _MIN_PAYOUT:
+                self._stripe_applied_charge(day, turn)
+                turn += 1
+            payout_id = f"po_1{self._token(23)}"
+            net = payout_net(self.stripe[day])
+            payout = StripeTransaction(
+                f"txn_1{self._token(23)}",
+                _STRIPE_WINDOWS[day][1],
+                "payout",
+                -net,
+                Decimal("0.00"),
+                payout_id,
+                None,
+                payout_id,
+                self.rng.choice(STRIPE_CARRIERS),
+            )
+            carried = [replace(t, payout_id=payout_id) for t in self.stripe[day]]
+            self.stripe[day] = [*carried, payout]
+            self._platform_record(
+                "platform_payout_stripe",
+                payout.carrier,
+                payout_id,
+                "settlement",
+                net,
+                applicable=False,
+                status="reconciled",
+                note=f"payout of {len(carried)} balance transactions",
+            )
+            fmt = ("bai2-ach", "nacha-ccd")[(first + day) % 2]
+            self._platform_deposit("platform_payout_stripe", "stripe", payout_id, net, day, fmt)
+
+    # Plastiq --------------------------------------------------------------------------
+
+    def _plastiq_payment(self, day: int, turn: int, carrier: str, payout: str) -> None:
+        """A customer's Plastiq payment of one invoice: the number in its own column, only
+        in the memo, or nowhere (the payer business name and the amount then decide)."""
+        shape = turn % 3
+        if shape == 2:
+            invoice = self._amount_invoice(
+                self.regular, lambda i: i.invoice_date < _PLATFORM_INVOICED_BEFORE
+            )
+        else:
+            invoice = self._platform_invoice()
+        number, memo = "", ""
+        if shape == 0:
+            number = self.rng.choice((invoice.number, invoice.key))
+            memo = self.rng.choice(("", "Nov services", "Net 30"))
+        elif shape == 1:
+            memo = self.rng.choice(
+                ("Invoice {k}", "INV {k} - Nov services", "Payment for INV-{k}", "inv# {k}")
+            ).format(k=invoice.key)
+        else:
+            memo = self.rng.choice(("", "Thank you", "Monthly account payment"))
+        customer = invoice.customer
+        holder = CardHolder("", self._variant(customer), _email(customer))
+        start, end = _PLASTIQ_WINDOWS[day]
+        payment = PlastiqPayment(
+            self._plastiq_payment_id(),
+            self._moment(start, end),
+            holder,
+            invoice.open_amount,
+            number,
+            memo,
+            payout,
+            DAYS[day],
+            carrier,
+        )
+        self.plastiq[day].append(payment)
+        self._platform_record(
+            "platform_payout_plastiq",
+            carrier,
+            payment.payment_id,
+            "payment",
+            payment.amount,
+            applicable=True,
+            apps=[(invoice.number, invoice.open_amount, "payment")],
+            names=[invoice],
+            text=f"{number} {memo}",
+            note=f"{holder.name!r} pays {invoice.number} through Plastiq",
+        )
+
+    def _plastiq_payment_id(self) -> str:
+        """A Payment ID unique in the book: it is the payment's ``source_ref``."""
+        while True:
+            payment_id = f"PQ-{self.rng.randint(10**7, 10**8 - 1)}"
+            if payment_id not in self.platform_ids:
+                self.platform_ids.add(payment_id)
+                return payment_id
+
+    def _plastiq_payout_id(self) -> str:
+        """A payout id of fixed width, so no payout's id is part of another's."""
+        return f"PQO-{self._token(10, _BASE36)}"
+
+    def _plastiq_payout(self, day: int, count: int, carrier: str, first_turn: int) -> str:
+        """``count`` payments bundled into one payout; returns its id."""
+        payout = self._plastiq_payout_id()
+        for turn in range(first_turn, first_turn + count):
+            self._plastiq_payment(day, turn, carrier, payout)
+        return payout
+
+    def _plastiq_settlement(self, case: str, day: int, payout: str, status: str) -> Decimal:
+        """Label the settlement the connector derives from the payout's rows; its amount."""
+        net = sum((p.amount for p in self.plastiq[day] if p.payout_id == payout), Decimal(0))
+        carrier = next(p.carrier for p in self.plastiq[day] if p.payout_id == payout)
+        self._platform_record(
+            case,
+            carrier,
+            payout,
+            "settlement",
+            net,
+            applicable=False,
+            status=status,
+            note=f"Plastiq payout {payout}",
+        )
+        return net
+
+    def _plastiq_payouts(self) -> None:
+        """One Plastiq payout a day, each in one carrier (the connector sums a payout from
+        the rows of one file), the days alternating between the export and the JSON. The
+        bank line's originator is Plastiq: the customer comes from the Plastiq rows only."""
+        first = self.rng.randrange(2)
+        for day in sorted(DAYS):
+            count = self.per_case if day == 1 else max(1, self.per_case // 2)
+            carrier = PLASTIQ_CARRIERS[(first + day) % 2]
+            payout = self._plastiq_payout(day, count, carrier, 0)
+            net = self._plastiq_settlement("platform_payout_plastiq", day, payout, "reconciled")
+            fmt = ("bai2-ach", "nacha-ccd")[(first + day + 1) % 2]
+            self._platform_deposit("platform_payout_plastiq", "plastiq", payout, net, day, fmt)
+
+    def _plastiq_short_deposits(self) -> None:
+        """A payout wired to us short by an intermediary bank's charge. The wire names the
+        payout, so the deposit is tied to it, and the difference must reach the queue as a
+        ``settlement_mismatch`` instead of vanishing inside a reconciled pair."""
+        for turn in range(max(1, self.per_case // 3)):
+            carrier = self.rng.choice(PLASTIQ_CARRIERS)
+            payout = self._plastiq_payout(1, 1 + turn % 2, carrier, turn)
+            net = self._plastiq_settlement("settlement_mismatch", 1, payout, "")
+            short = _from_cents(self.rng.randint(1000, 3500))
+            wire = _Payment(
+                "bai2-wire",
+                1,
+                self._ref("bai2-wire", 1, ""),
+                "PLASTIQ INC",
+                net - short,
+                text=f"PLASTIQ PAYOUT {payout}",
+            )
+            self._record(
+                "settlement_mismatch",
+                wire,
+                applicable=False,
+                exceptions=["settlement_mismatch"],
+                kind="settlement",
+                note=f"payout {payout} of {net} arrived {short} short (intermediary bank fee)",
+            )
+
     # --- checks --------------------------------------------------------------------------
 
     def _validate(self) -> None:
         """Every label still holds on the final book (see the module note)."""
         keys = {i.key for i in self.invoices}
         refs: set[tuple[str, str, str]] = set()
-        for payment, label, named in self.items:
-            found = {m.replace("-", "") for m in _DIGIT_RUN.findall(payment.text)} & keys
-            found |= {_DIGIT_RUN.findall(line.reference)[0] for line in payment.lines}
+        checks = [
+            (label, payment.text, [line.reference for line in payment.lines], named)
+            for payment, label, named in self.items
+        ]
+        checks += [(label, text, [], named) for label, text, named in self.platform_items]
+        for label, text, structured, named in checks:
+            found = {m.replace("-", "") for m in _DIGIT_RUN.findall(text)} & keys
+            found |= {_DIGIT_RUN.findall(reference)[0] for reference in structured}
             if not found <= named:
-                raise BenchError(f"{payment.ref}: remittance names invoices {found - named}")
+                raise BenchError(f"{label.source_ref}: remittance names invoices {found - named}")
             ident = (label.source, label.source_ref, label.kind)
             if ident in refs:
                 raise BenchError(f"two payments share the reference {ident}")
             refs.add(ident)
+
+    def labels(self) -> tuple[Label, ...]:
+        """Every label of the book, the platform cases last and in :data:`PLATFORM_CASES`
+        order (their bank deposits sit among the bank payments until then)."""
+        labels = [label for _, label, _ in self.items]
+        labels += [label for label, _, _ in self.platform_items]
+        bank = [label for label in labels if label.case not in PLATFORM_CASES]
+        platform = sorted(
+            (label for label in labels if label.case in PLATFORM_CASES),
+            key=lambda label: PLATFORM_CASES.index(label.case),
+        )
+        return (*bank, *platform)
 
     # --- files ---------------------------------------------------------------------------
 
@@ -1515,8 +2108,7 @@ class _Generator:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(CUSTOMER_FIELDS)
             for c in self.customers:
-                email = f"ap@{_words(c.name)[0].lower()}.example"
-                writer.writerow([c.customer_id, c.name, email, "USD", c.terms])
+                writer.writerow([c.customer_id, c.name, _email(c), "USD", c.terms])
         invoices = folder / "invoices.csv"
         with invoices.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
@@ -1551,8 +2143,40 @@ class _Generator:
             target.mkdir(parents=True, exist_ok=True)
             self.rng.shuffle(by_day[day])  # banks list a day's items in no case order
             writer.write_day(day, by_day[day], target)
+            self._platform_files(day, target)
             days.append(target)
         return days
+
+    def _pulled_again(self, day: int) -> StripeTransaction | None:
+        """The previous pull's newest object, which this pull fetches again.
+
+        ``cashapp pull stripe`` asks from its high-water mark inclusive (an object created
+        in the same second as the mark must not be missed), so the newest transaction of
+        yesterday's landing file is in today's too; ingest must know it by its id.
+        """
+        before = [t for t in self.stripe.get(day - 1, []) if t.carrier == "stripe-api"]
+        return max(before, key=lambda t: (t.created, t.txn_id)) if before else None
+
+    def _platform_files(self, day: int, folder: Path) -> None:
+        """The day's platform files: the payout's Stripe transactions split between the
+        report export and the pull's landing file, and the Plastiq payouts' rows."""
+        when = DAYS[day]
+        report = [t for t in self.stripe[day] if t.carrier == "stripe-report"]
+        if report:
+            path = folder / f"stripe-payout-reconciliation-{when:%Y%m%d}.csv"
+            path.write_bytes(stripe_report_csv(report))
+        pulled = [t for t in self.stripe[day] if t.carrier == "stripe-api"]
+        if pulled:
+            again = self._pulled_again(day)
+            since = again.created if again else _STRIPE_WINDOWS[day][0]
+            pulled += [again] if again else []
+            (folder / stripe_landing_name(pulled, since)).write_bytes(stripe_landing_json(pulled))
+        exported = [p for p in self.plastiq[day] if p.carrier == "plastiq-csv"]
+        if exported:
+            (folder / f"plastiq-payments-{when:%Y%m%d}.csv").write_bytes(plastiq_csv(exported))
+        saved = [p for p in self.plastiq[day] if p.carrier == "plastiq-json"]
+        if saved:
+            (folder / f"plastiq-payments-{when:%Y%m%d}.json").write_bytes(plastiq_json(saved))
 
 
 def _sorted_apps(apps: Iterable[App]) -> tuple[App, ...]:
@@ -1639,7 +2263,7 @@ class _FileWriter:
                         p.ref,
                         "",
                         f"ORIG CO NAME:{p.payer} ORIG ID:{p.originator} DESC DATE:{when:%y%m%d}"
-                        f" ENTRY DESCR:PAYMENT{memo}",
+                        f" ENTRY DESCR:{p.description}{memo}",
                     )
                 )
         txs.append(
@@ -1677,7 +2301,7 @@ class _FileWriter:
                 sec, description = "CTX", "VENDOR PMT"
             else:
                 addenda = (p.text,) if p.text else ()
-                sec, description = "CCD", "PAYMENT"
+                sec, description = "CCD", p.description
             # Explicit trace sequences keep every trace (our source_ref) unique across files.
             entry = AchEntry(
                 "22",
@@ -1952,7 +2576,7 @@ def write_book(
         invoices,
         config_toml,
         tuple(days),
-        tuple(label for _, label, _ in generator.items),
+        generator.labels(),
         tuple(generator.skipped),
     )
 
@@ -1970,10 +2594,21 @@ class PaymentOutcome:
     rules: tuple[str, ...]  # the rule behind each active application, in the same order
     exceptions: tuple[str, ...]  # types of the exceptions raised on it, sorted
     details: tuple[str, ...]  # the matcher's explanation of each exception
+    kind: str = ""  # after the run: a bank credit recognised as a payout is a settlement
+    status: str = ""
+    resolved: tuple[str, ...] = ()  # types of its exceptions the matcher closed itself
+    reason_codes: tuple[str, ...] = ()  # of its exceptions
 
     @property
     def found(self) -> bool:
         return bool(self.payment_id)
+
+    @property
+    def state_ok(self) -> bool:
+        """Kind and (where labelled) status as labelled: a payout deposit is a settlement
+        and tied, not a payment left waiting."""
+        status_ok = not self.label.status or self.status == self.label.status
+        return self.found and self.kind == self.label.kind and status_ok
 
     @property
     def applied(self) -> bool:
@@ -1986,11 +2621,17 @@ class PaymentOutcome:
 
     @property
     def exceptions_ok(self) -> bool:
-        return self.found and self.label.accepts(self.exceptions)
+        reason = self.label.reason_code
+        return (
+            self.found
+            and self.label.accepts(self.exceptions)
+            and frozenset(self.resolved) == self.label.resolved
+            and (not reason or reason in self.reason_codes)
+        )
 
     @property
     def correct(self) -> bool:
-        return self.applications_ok and self.exceptions_ok
+        return self.applications_ok and self.exceptions_ok and self.state_ok
 
     def lines(self) -> tuple[int, int]:
         """(invoice lines labelled, lines applied exactly as labelled)."""
@@ -2100,7 +2741,7 @@ class QualityReport:
                     sum(o.correct for o in outcomes),
                     sum(o.applied and not o.applications_ok for o in outcomes),
                     sum(o.exceptions_ok for o in outcomes),
-                    _expectation(outcomes[0].label),
+                    " / ".join(dict.fromkeys(_expectation(o.label) for o in outcomes)),
                 )
             )
         rows += [CaseRow(case, (), 0, 0, 0, 0, "", status) for case, status in self.skipped_cases]
@@ -2211,6 +2852,10 @@ def _expectation(label: Label) -> str:
     exceptions = " or ".join(
         "+".join(sorted(s)) for s in (label.exceptions, *label.alternatives) if s
     )
+    if label.resolved:
+        exceptions += " (closed by the matcher)"
+    if label.kind == "settlement":
+        return f"settlement {label.status}".strip() + (f" + {exceptions}" if exceptions else "")
     if label.applications and exceptions:
         return f"apply + {exceptions}"
     if label.applications:
@@ -2222,7 +2867,108 @@ def _describe(label: Label) -> str:
     text = _apps_text(label.applications)
     options = [sorted(s) for s in (label.exceptions, *label.alternatives)]
     raised = " or ".join("{" + ", ".join(o) + "}" for o in options)
-    return f"{text}; exceptions {raised or '{}'}"
+    out = f"{text}; exceptions {raised or '{}'}"
+    if label.resolved:
+        out += f", resolved {{{', '.join(sorted(label.resolved))}}}"
+    if label.reason_code:
+        out += f" with reason {label.reason_code}"
+    return out + f"; {label.kind} {label.status or '(any status)'}"
+
+
+#: Kinds of stored records every one of which the book must explain (fees, bank charges
+#: and other movements are not the matcher's to decide).
+_LABELLED_KINDS: Final = frozenset(
+    {"payment", "return", "settlement", "chargeback", "refund", "dispute_reversal"}
+)
+#: (payment id, kind, status) of a stored record
+_Stored = tuple[str, str, str]
+
+
+def _stored_payments(
+    store: Store, labels: Sequence[Label]
+) -> tuple[dict[tuple[str, str, str], _Stored], list[str]]:
+    """Each label's record in the store, and the records no label explains.
+
+    A bank deposit labelled ``settlement`` that the matcher did not recognise is still a
+    ``payment``: it is found under that kind, so the outcome shows what went wrong (and
+    counts against precision if it was applied to invoices) instead of "not ingested".
+    """
+    rows: dict[tuple[str, str], dict[str, _Stored]] = defaultdict(dict)
+    for pid, source, ref, kind, status in store.fetchall(
+        "SELECT payment_id, source, source_ref, kind, status FROM payments ORDER BY payment_id"
+    ):
+        rows[(source, ref)][kind] = (pid, kind, status)
+    found: dict[tuple[str, str, str], _Stored] = {}
+    for label in labels:
+        kinds = rows.get((label.source, label.source_ref), {})
+        hit = kinds.get(label.kind) or (
+            kinds.get("payment") if label.kind == "settlement" else None
+        )
+        if hit:
+            found[(label.source, label.source_ref, label.kind)] = hit
+    claimed = {hit[0] for hit in found.values()}
+    unlabelled = [
+        f"unlabelled {kind} {pid} {source} {ref} ({status})"
+        for (source, ref), kinds in rows.items()
+        for pid, kind, status in kinds.values()
+        if kind in _LABELLED_KINDS and pid not in claimed
+    ]
+    return found, unlabelled
+
+
+def _active_applications(store: Store) -> dict[str, list[tuple[App, str]]]:
+    apps: dict[str, list[tuple[App, str]]] = defaultdict(list)
+    for pid, invoice, amount, currency, kind, rule in store.fetchall(
+        "SELECT payment_id, invoice_number, amount, currency, kind, rule FROM applications"
+        " WHERE status = 'active' ORDER BY application_id"
+    ):
+        apps[pid].append(((invoice, quantize(amount, currency), kind), rule))
+    return apps
+
+
+def _raised_exceptions(store: Store) -> dict[str, list[tuple[str, str, str, str]]]:
+    """(type, detail, status, reason code) of every exception raised, by payment; closed
+    ones too: raising it was right, and a won dispute's is closed by the matcher itself."""
+    exceptions: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
+    for pid, kind, detail, status, reason in store.fetchall(
+        "SELECT payment_id, type, detail, status, coalesce(reason_code, '') FROM exceptions"
+        " ORDER BY exception_id"
+    ):
+        exceptions[pid].append((kind, detail, status, reason))
+    return exceptions
+
+
+def _outcome(
+    label: Label,
+    stored: _Stored | None,
+    apps: Mapping[str, list[tuple[App, str]]],
+    exceptions: Mapping[str, list[tuple[str, str, str, str]]],
+) -> PaymentOutcome:
+    pid, kind, status = stored or ("", "", "")
+    ordered = sorted(apps.get(pid, []), key=lambda a: (a[0][0] or "", a[0][2], a[0][1]))
+    raised = sorted(exceptions.get(pid, []))
+    return PaymentOutcome(
+        label,
+        pid,
+        tuple(a for a, _ in ordered),
+        tuple(r for _, r in ordered),
+        tuple(t for t, _, _, _ in raised),
+        tuple(f"{t}{f' ({r})' if r else ''}: {d}" for t, d, _, r in raised),
+        kind,
+        status,
+        tuple(t for t, _, state, _ in raised if state == "resolved"),
+        tuple(r for _, _, _, r in raised if r),
+    )
+
+
+def _got(o: PaymentOutcome) -> str:
+    """What the matcher left on a payment, in the words of :func:`_describe`."""
+    if not o.found:
+        return "payment not in the store (file refused or not written)"
+    got = _apps_text(o.applications, o.rules) + f"; exceptions {{{', '.join(o.exceptions)}}}"
+    if o.resolved:
+        got += f", resolved {{{', '.join(o.resolved)}}}"
+    return got + f"; {o.kind} {o.status}"
 
 
 def _score(
@@ -2231,53 +2977,19 @@ def _score(
     seed: int,
     files: Sequence[FileOutcome],
 ) -> QualityReport:
-    by_ident = {(lb.source, lb.source_ref, lb.kind): lb for lb in book.labels}
-    payment_of: dict[tuple[str, str, str], str] = {}
-    unlabelled = []
-    for pid, source, ref, kind, amount, currency in store.fetchall(
-        "SELECT payment_id, source, source_ref, kind, amount, currency FROM payments"
-        " ORDER BY payment_id"
-    ):
-        ident = (source, ref, kind)
-        if ident in by_ident:
-            payment_of[ident] = pid
-        elif kind in ("payment", "return"):
-            unlabelled.append(f"unlabelled {kind} {pid} {source} {ref} {amount} {currency}")
-    apps: dict[str, list[tuple[App, str]]] = defaultdict(list)
-    for pid, invoice, amount, currency, kind, rule in store.fetchall(
-        "SELECT payment_id, invoice_number, amount, currency, kind, rule FROM applications"
-        " WHERE status = 'active' ORDER BY application_id"
-    ):
-        apps[pid].append(((invoice, quantize(amount, currency), kind), rule))
-    exceptions: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for pid, kind, detail in store.fetchall(
-        "SELECT payment_id, type, detail FROM exceptions ORDER BY exception_id"
-    ):
-        exceptions[pid].append((kind, detail))
-
-    outcomes = []
-    for label in book.labels:
-        pid = payment_of.get((label.source, label.source_ref, label.kind), "")
-        ordered = sorted(apps.get(pid, []), key=lambda a: (a[0][0] or "", a[0][2], a[0][1]))
-        raised = sorted(exceptions.get(pid, []))
-        outcomes.append(
-            PaymentOutcome(
-                label,
-                pid,
-                tuple(a for a, _ in ordered),
-                tuple(r for _, r in ordered),
-                tuple(t for t, _ in raised),
-                tuple(f"{t}: {d}" for t, d in raised),
-            )
-        )
+    stored, unlabelled = _stored_payments(store, book.labels)
+    apps = _active_applications(store)
+    exceptions = _raised_exceptions(store)
+    outcomes = [
+        _outcome(label, stored.get((label.source, label.source_ref, label.kind)), apps, exceptions)
+        for label in book.labels
+    ]
 
     mismatches = []
     for o in outcomes:
         if o.correct:
             continue
-        got = _apps_text(o.applications, o.rules) + f"; exceptions {{{', '.join(o.exceptions)}}}"
-        if not o.found:
-            got = "payment not in the store (file refused or not written)"
+        got = _got(o)
         mismatches.append(
             Mismatch(
                 o.label.case,

@@ -27,7 +27,7 @@ Evidence tables the stages leave behind for the engine (temporary, per connectio
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -35,7 +35,15 @@ from typing import Any
 import pyarrow as pa
 
 from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS
-from cashapp.matching.names import FuzzyNameIndex, TruncatedNameIndex, name_key
+from cashapp.matching.names import (
+    MIN_TRUNCATED_LENGTH,
+    FuzzyNameIndex,
+    full_name_key,
+    full_name_key_sql,
+    is_ascii_sql,
+    name_key,
+    name_key_sql,
+)
 from cashapp.matching.references import Extraction
 from cashapp.matching.rules import Rule
 from cashapp.money import quantize, sql_amount_text
@@ -148,85 +156,130 @@ def build_reference_hits(store: Store, pending: PendingReferences) -> None:
 # --- evidence: customers -------------------------------------------------------------------
 
 
-def _name_hits(store: Store, names: Iterable[str], settings: NameSettings) -> pa.Table:
-    """Customers each distinct payer name identifies, strongest method first.
+def _keys_table(store: Store, source: str, id_column: str, name_column: str) -> None:
+    """``m_keys_<...>``: name key and full name key of each row of ``source``.
 
-    Exact normalized name and learned name aliases first; a truncated name (NACHA cuts at
-    16/22 characters) only when neither found anyone; the fuzzy index only when nothing
-    else did. Per distinct name, never per payment.
+    ASCII names (nearly all) are keyed by the vectorized SQL forms, the rest one by one in
+    Python; the two agree (see :mod:`cashapp.matching.names`).
     """
-    by_key: dict[str, list[str]] = {}
-    customer_names: dict[str, str] = {}
-    customer_keys: dict[str, str] = {}
-    for customer_id, key, name in store.fetchall(
-        "SELECT customer_id, name_key, name FROM customers ORDER BY customer_id"
-    ):
-        by_key.setdefault(key, []).append(customer_id)
-        customer_names[customer_id] = name
-        customer_keys[customer_id] = key
-    aliases: dict[str, list[str]] = {}
-    for value, customer_id in store.fetchall(
-        "SELECT value, customer_id FROM customer_aliases WHERE kind = 'name' ORDER BY ALL"
-    ):
-        aliases.setdefault(value, []).append(customer_id)
-    truncated: TruncatedNameIndex | None = None
-    fuzzy: FuzzyNameIndex | None = None
-    cols: dict[str, list[Any]] = {k: [] for k in ("payer_name", "customer_id", "method")}
-    cols["score"], cols["detail"] = [], []
+    table = f"m_keys_{id_column}"
+    store.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {id_column} AS id, {name_column} AS name,"
+        f" {name_key_sql(name_column)} AS key, {full_name_key_sql(name_column)} AS full_key"
+        f" FROM ({source}) WHERE {is_ascii_sql(name_column)}"
+    )
+    others = store.fetchall(
+        f"SELECT {id_column}, {name_column} FROM ({source}) WHERE NOT {is_ascii_sql(name_column)}"
+    )
+    if others:
+        store.con.register(
+            "keyed_in_python",
+            pa.table(
+                {
+                    "id": pa.array([str(r[0]) for r in others], pa.string()),
+                    "name": pa.array([str(r[1]) for r in others], pa.string()),
+                    "key": pa.array([name_key(str(r[1])) for r in others], pa.string()),
+                    "full_key": pa.array([full_name_key(str(r[1])) for r in others], pa.string()),
+                }
+            ),
+        )
+        try:
+            store.execute(f"INSERT INTO {table} SELECT * FROM keyed_in_python")
+        finally:
+            store.release("keyed_in_python")
 
-    def add(name: str, customer_id: str, method: str, score: Decimal, detail: str) -> None:
-        cols["payer_name"].append(name)
-        cols["customer_id"].append(customer_id)
-        cols["method"].append(method)
-        cols["score"].append(score)
-        cols["detail"].append(detail)
 
-    for name in names:
-        key = name_key(name)
-        if not key:
-            continue
-        exact = by_key.get(key, [])
-        for customer_id in exact:
-            add(name, customer_id, "exact_name", Decimal("0.9" if len(exact) == 1 else "0.5"), name)
-        for customer_id in aliases.get(key, []):
-            add(name, customer_id, "alias", Decimal("0.85"), name)
-        if exact or key in aliases:
-            continue
-        if truncated is None:
-            truncated = TruncatedNameIndex(customer_names)
-        prefix_of = truncated.lookup_all(name, limit=MAX_CANDIDATE_CUSTOMERS)
-        for customer_id in prefix_of:
-            add(
-                name,
-                customer_id,
-                "truncated_name",
-                Decimal("0.85" if len(prefix_of) == 1 else "0.5"),
-                name,
-            )
-        if prefix_of:
-            continue
-        if fuzzy is None:
-            fuzzy = FuzzyNameIndex(
-                customer_keys,
-                threshold=settings.fuzzy_threshold,
-                margin=settings.fuzzy_margin,
-            )
+def _name_hits(store: Store, settings: NameSettings) -> None:
+    """``m_name_hits``: customers each distinct undecided payer name identifies.
+
+    Strongest method first, each only where the stronger ones found no one: exact
+    normalized name and learned name aliases; a truncated name (NACHA cuts at 16/22
+    characters: the payer's full key is a prefix of at most a few customers' full keys);
+    the fuzzy index last. The first three are joins over every distinct name at once; only
+    the names still unknown after them are scored in Python.
+    """
+    _keys_table(
+        store,
+        "SELECT DISTINCT payer_name FROM payments WHERE matched_at IS NULL"
+        " AND kind = 'payment' AND amount > 0 AND payer_name <> ''",
+        "payer_name",
+        "payer_name",
+    )
+    store.execute("DELETE FROM m_keys_payer_name WHERE key = ''")
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_name_hits AS"
+        " SELECT k.id AS payer_name, c.customer_id, 'exact_name' AS method,"
+        "  CASE WHEN count(*) OVER (PARTITION BY k.id) = 1 THEN 0.9 ELSE 0.5 END"
+        "   ::DECIMAL(5,4) AS score, k.id AS detail"
+        " FROM m_keys_payer_name k JOIN customers c ON c.name_key = k.key"
+        " UNION ALL"
+        " SELECT k.id, a.customer_id, 'alias', 0.85, k.id"
+        " FROM m_keys_payer_name k JOIN customer_aliases a ON a.kind = 'name' AND a.value = k.key"
+    )
+    _keys_table(store, "SELECT customer_id, name FROM customers", "customer_id", "name")
+    store.execute(
+        "INSERT INTO m_name_hits"
+        " WITH payers AS (SELECT id, full_key, length(full_key) AS size FROM m_keys_payer_name"
+        f"   WHERE size >= {MIN_TRUNCATED_LENGTH}"
+        "    AND id NOT IN (SELECT payer_name FROM m_name_hits)),"
+        " sizes AS (SELECT DISTINCT size FROM payers),"
+        # every customer's full key cut to each length a payer name has: a prefix test
+        # becomes an equality join (a bank's cut name is a prefix of the customer's)
+        " cut AS (SELECT c.id AS customer_id, s.size, left(c.full_key, s.size) AS prefix"
+        "   FROM m_keys_customer_id c JOIN sizes s ON length(c.full_key) >= s.size),"
+        " found AS (SELECT p.id, c.customer_id,"
+        "   count(*) OVER (PARTITION BY p.id) AS n"
+        "   FROM payers p JOIN cut c ON c.size = p.size AND c.prefix = p.full_key)"
+        " SELECT id, customer_id, 'truncated_name',"
+        "  CASE WHEN n = 1 THEN 0.85 ELSE 0.5 END, id"
+        f" FROM found WHERE n <= {MAX_CANDIDATE_CUSTOMERS}"
+    )
+    unknown = store.fetchall(
+        "SELECT id, key FROM m_keys_payer_name"
+        " WHERE id NOT IN (SELECT payer_name FROM m_name_hits) ORDER BY id"
+    )
+    _fuzzy_hits(store, unknown, settings)
+    store.execute("DROP TABLE m_keys_payer_name")
+    store.execute("DROP TABLE m_keys_customer_id")
+
+
+def _fuzzy_hits(store: Store, unknown: Sequence[tuple[str, str]], settings: NameSettings) -> None:
+    """Add the fuzzy identifications of the payer names nothing else identified."""
+    if not unknown:
+        return
+    keys = dict(store.fetchall("SELECT customer_id, name_key FROM customers ORDER BY 1"))
+    fuzzy = FuzzyNameIndex(keys, threshold=settings.fuzzy_threshold, margin=settings.fuzzy_margin)
+    cols: dict[str, list[Any]] = {k: [] for k in ("payer_name", "customer_id", "score")}
+    runner_up: list[int] = []
+    for name, key in unknown:
         near = fuzzy.lookup(key)
         if near is not None:
-            detail = (
-                f"{name} ~ {customer_names[near.customer_id]} "
-                f"(similarity {near.score}, next best {near.runner_up})"
-            )
-            add(name, near.customer_id, "fuzzy_name", Decimal(near.score) / 100, detail)
-    return pa.table(
-        {
-            "payer_name": pa.array(cols["payer_name"], pa.string()),
-            "customer_id": pa.array(cols["customer_id"], pa.string()),
-            "method": pa.array(cols["method"], pa.string()),
-            "score": pa.array(cols["score"], pa.decimal128(5, 4)),
-            "detail": pa.array(cols["detail"], pa.string()),
-        }
+            cols["payer_name"].append(name)
+            cols["customer_id"].append(near.customer_id)
+            cols["score"].append(near.score)
+            runner_up.append(near.runner_up)
+    store.con.register(
+        "fuzzy_hits",
+        pa.table(
+            {
+                "payer_name": pa.array(cols["payer_name"], pa.string()),
+                "customer_id": pa.array(cols["customer_id"], pa.string()),
+                "score": pa.array(cols["score"], pa.int32()),
+                "runner_up": pa.array(runner_up, pa.int32()),
+            }
+        ),
     )
+    try:
+        store.execute(
+            "INSERT INTO m_name_hits"
+            " SELECT f.payer_name, f.customer_id, 'fuzzy_name',"
+            "  (f.score / 100)::DECIMAL(5,4),"
+            "  f.payer_name || ' ~ ' || c.name || ' (similarity ' || f.score"
+            "   || ', next best ' || f.runner_up || ')'"
+            " FROM fuzzy_hits f JOIN customers c USING (customer_id)"
+        )
+    finally:
+        store.release("fuzzy_hits")
 
 
 def build_customer_hits(store: Store, settings: NameSettings) -> None:
@@ -236,14 +289,7 @@ def build_customer_hits(store: Store, settings: NameSettings) -> None:
     names go through :func:`_name_hits` once per distinct name. A fuzzy guess is dropped
     for a payment that anything stronger already identified.
     """
-    names = [
-        r[0]
-        for r in store.fetchall(
-            "SELECT DISTINCT payer_name FROM payments WHERE matched_at IS NULL"
-            " AND kind = 'payment' AND amount > 0 AND payer_name <> '' ORDER BY 1"
-        )
-    ]
-    store.con.register("name_hits", _name_hits(store, names, settings))
+    _name_hits(store, settings)
     try:
         store.execute(
             "CREATE OR REPLACE TEMP TABLE m_cust_hits AS"
@@ -263,14 +309,14 @@ def build_customer_hits(store: Store, settings: NameSettings) -> None:
             "  JOIN customers c ON upper(c.customer_id) = w.token"
             "  UNION ALL"
             "  SELECT t.payment_id, n.customer_id, n.method, n.score, n.detail"
-            "  FROM todo t JOIN name_hits n USING (payer_name))"
+            "  FROM todo t JOIN m_name_hits n USING (payer_name))"
             " SELECT * FROM hits"
             " QUALIFY method <> 'fuzzy_name'"
             "  OR count(*) FILTER (WHERE method <> 'fuzzy_name')"
             "     OVER (PARTITION BY payment_id) = 0"
         )
     finally:
-        store.release("name_hits")
+        store.execute("DROP TABLE IF EXISTS m_name_hits")
 
 
 # --- the certain applications ------------------------------------------------------------
@@ -410,23 +456,27 @@ LEFT JOIN (SELECT payment_id, custs FROM (
 
 def _write_certain(store: Store, run_id: str, now: Any) -> None:
     """Applications, invoice open amounts, payment status and audit rows for ``m_certain``."""
+    # ids as the engine makes them: a payment applied again (a won dispute) adds the number
+    # of its earlier application rows, so its old rows keep theirs
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_certain AS"
+        " SELECT m.*, 'app_' || substr(sha256(CASE WHEN g.n IS NULL"
+        "   THEN concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment')"
+        "   ELSE concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment',"
+        "    g.n::VARCHAR) END), 1, 20) AS application_id"
+        " FROM m_certain m"
+        " LEFT JOIN (SELECT payment_id, count(*) AS n FROM applications"
+        "   WHERE payment_id IN (SELECT payment_id FROM m_certain) GROUP BY payment_id) g"
+        "  USING (payment_id)"
+    )
     store.execute(
         "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
         " amount, currency, kind, method, rule, confidence, evidence, status, created_at,"
         " created_by, run_id)"
-        # ids as the engine makes them: a payment applied again (a won dispute) adds the
-        # number of its earlier application rows, so its old rows keep theirs
-        " SELECT 'app_' || substr(sha256(CASE WHEN g.n IS NULL"
-        "   THEN concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment')"
-        "   ELSE concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment',"
-        "    g.n::VARCHAR) END), 1, 20),"
-        "  m.payment_id, m.invoice_number, m.customer_id, m.amount, m.currency, 'payment',"
-        "  'auto', m.rule, m.confidence,"
+        " SELECT m.application_id, m.payment_id, m.invoice_number, m.customer_id, m.amount,"
+        "  m.currency, 'payment', 'auto', m.rule, m.confidence,"
         f"  {_EVIDENCE},"
-        f"  'active', ?, 'system:matcher', ? FROM m_certain m {_EVIDENCE_JOINS}"
-        " LEFT JOIN (SELECT payment_id, count(*) AS n FROM applications"
-        "   WHERE payment_id IN (SELECT payment_id FROM m_certain) GROUP BY payment_id) g"
-        "  USING (payment_id)",
+        f"  'active', ?, 'system:matcher', ? FROM m_certain m {_EVIDENCE_JOINS}",
         [now, run_id],
     )
     store.execute(
@@ -442,13 +492,14 @@ def _write_certain(store: Store, run_id: str, now: Any) -> None:
         " WHERE payment_id IN (SELECT payment_id FROM m_certain)",
         [now, run_id],
     )
+    # to_json of a struct is vectorized (json_object per row is not); the text is the same
     store.execute(
         "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-        " SELECT ?, 'rule:' || a.rule, 'apply', 'application', a.application_id,"
-        "  json_object('payment', a.payment_id, 'invoice', a.invoice_number,"
-        "              'amount', a.amount::VARCHAR, 'kind', a.kind)"
-        " FROM applications a JOIN m_certain m USING (payment_id) WHERE a.run_id = ?",
-        [now, run_id],
+        " SELECT ?, 'rule:' || rule, 'apply', 'application', application_id,"
+        "  to_json({'payment': payment_id, 'invoice': invoice_number,"
+        "           'amount': amount::VARCHAR, 'kind': 'payment'})::VARCHAR"
+        " FROM m_certain",
+        [now],
     )
 
 

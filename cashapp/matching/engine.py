@@ -19,6 +19,7 @@ payment is ``applied``.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -61,11 +62,16 @@ class Book:
     #: an unknown payer look here instead of scanning the book
     by_amount: dict[tuple[str, Decimal], list[str]] = field(default_factory=dict)
 
+    #: customers whose ``by_customer`` list is in (due date, number) order: sorted once on
+    #: first use instead of on every lookup (a run asks for a customer many times)
+    _in_order: set[str] = field(default_factory=set)
+
     def add(self, invoice: OpenInvoice) -> None:
         if invoice.invoice_number in self.invoices:
             return
         self.invoices[invoice.invoice_number] = invoice
         self.by_customer.setdefault(invoice.customer_id, []).append(invoice.invoice_number)
+        self._in_order.discard(invoice.customer_id)
         key = (invoice.currency, invoice.open_amount)
         self.by_amount.setdefault(key, []).append(invoice.invoice_number)
 
@@ -78,11 +84,16 @@ class Book:
         )
 
     def open_for(self, customer_id: str, currency: str) -> list[OpenInvoice]:
-        found = (self.invoices[n] for n in self.by_customer.get(customer_id, ()))
-        return sorted(
-            (i for i in found if i.open_amount > 0 and i.currency == currency),
-            key=lambda i: (i.due_date, i.invoice_number),
-        )
+        """The customer's invoices still open in ``currency``, oldest due first."""
+        numbers = self.by_customer.get(customer_id)
+        if not numbers:
+            return []
+        invoices = self.invoices
+        if customer_id not in self._in_order:
+            numbers.sort(key=lambda n: (invoices[n].due_date, n))
+            self._in_order.add(customer_id)
+        found = [invoices[n] for n in numbers]
+        return [i for i in found if i.open_amount > 0 and i.currency == currency]
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -519,9 +530,9 @@ def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestio
                         f"payer identified by {hit.method}; combination adds up",
                     )
                 )
-        for inv in sorted(open_invoices, key=lambda i: (abs(i.open_amount - p.amount), i.due_date))[
-            :3
-        ]:
+        for inv in heapq.nsmallest(
+            3, open_invoices, key=lambda i: (abs(i.open_amount - p.amount), i.due_date)
+        ):
             closeness = Decimal(1) - min(
                 abs(inv.open_amount - p.amount) / max(p.amount, Decimal(1)), Decimal(1)
             )

@@ -12,9 +12,11 @@ payout the platform reported:
    by the payout id when the bank text carries it; else by the net amount (the payout's
    negative balance movement) within ``[matching] date_window_days``, and only when
    exactly one payout and one deposit fit each other.
-3. Both sides of a tie become ``reconciled``. A deposit tied by id whose amount differs
-   from the payout raises ``settlement_mismatch`` with the difference. A deposit whose
-   payout has not arrived yet stays undecided and is tried again next run.
+3. Both sides of a tie become ``reconciled`` and the deposit's ``related_ref`` names the
+   payout's payment id (the journal credits that platform's clearing account). A deposit
+   tied by id whose amount differs from the payout raises ``settlement_mismatch`` with the
+   difference. A deposit whose payout has not arrived yet stays undecided and is tried
+   again next run.
 """
 
 from __future__ import annotations
@@ -102,6 +104,11 @@ def reconcile_settlements(
         " matched_at = ?, match_run_id = ? FROM (SELECT deposit AS id, diff FROM m_ties"
         "  UNION ALL SELECT payout, diff FROM m_ties) t WHERE payments.payment_id = t.id",
         [now, run_id],
+    )
+    # the deposit names its payout: the journal credits that platform's clearing account
+    store.execute(
+        "UPDATE payments SET related_ref = t.payout FROM m_ties t"
+        " WHERE payments.payment_id = t.deposit"
     )
     store.execute(
         "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id, type,"
