@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import functools
+import string
 from datetime import date, timedelta
 from decimal import Decimal
 
+import duckdb
+import pyarrow as pa
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
 from cashapp.config import Config
 from cashapp.ingest import _write
-from cashapp.matching.names import FuzzyNameIndex, name_key
+from cashapp.matching.bulk import NameSettings, build_customer_hits
+from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS
+from cashapp.matching.names import (
+    LEGAL_SUFFIXES,
+    FuzzyNameIndex,
+    TruncatedNameIndex,
+    full_name_key,
+    full_name_key_sql,
+    is_ascii_sql,
+    name_key,
+    name_key_sql,
+)
 from cashapp.matching.pipeline import run_match
 from cashapp.store import Store, open_store, utcnow
 from connectors.base import ExtractResult, PaymentRecord, stable_key
@@ -191,4 +209,210 @@ def test_every_candidate_of_a_shared_name_is_weighed_even_with_two_hits_for_one(
     run_match(store, Config())
     assert _applied(store) == {}
     assert store.scalar("SELECT type FROM exceptions") == "ambiguous"
+    store.close()
+
+
+# --- the SQL name keys are the Python name keys ---------------------------------------------
+
+# Every ASCII character a bank file can carry, the ones the key treats specially first:
+# letters, digits, the whitespace it collapses, the punctuation it drops or keeps as a word
+# break, and control characters (NUL included) that must act as a word break too.
+_ASCII_CHARS = (
+    string.ascii_letters
+    + string.digits
+    + " \t\n\r\x0b\x0c"
+    + ".,'&-()#/"
+    + "".join(map(chr, range(32)))
+    + "\x7f"
+    + string.punctuation
+)
+# whole words the key removes or rewrites, in the spellings payers use
+_special_word = st.builds(
+    lambda word, spelling: spelling(word),
+    st.one_of(st.sampled_from(["THE", "AND", "&"]), st.sampled_from(sorted(LEGAL_SUFFIXES))),
+    st.sampled_from([str.upper, str.lower, str.title, lambda w: w + ".", lambda w: w + ","]),
+)
+_ascii_word = st.text(alphabet=_ASCII_CHARS, max_size=8)
+_gap = st.text(alphabet=" \t\n\r,.-&", min_size=1, max_size=3)
+_ascii_name = st.one_of(
+    st.text(alphabet=_ASCII_CHARS, max_size=30),
+    # words (mostly THE, AND, legal forms) between runs of whitespace and punctuation
+    st.builds(
+        lambda lead, words, gaps: lead + "".join(w + g for w, g in zip(words, gaps, strict=False)),
+        st.text(alphabet=" \t\n", max_size=2),
+        st.lists(st.one_of(_special_word, _special_word, _ascii_word), max_size=5),
+        st.lists(_gap, min_size=5, max_size=5),
+    ),
+)
+
+
+@functools.cache
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
+
+
+def _in_sql(names: list[str]) -> list[tuple[str, str, bool]]:
+    """(name key, full name key, is ASCII) of every name, by the SQL forms, in one query."""
+    con = _duckdb()
+    con.register("names", pa.table({"i": list(range(len(names))), "s": names}))
+    try:
+        rows = con.execute(
+            f"SELECT {name_key_sql('s')}, {full_name_key_sql('s')}, {is_ascii_sql('s')}"
+            " FROM names ORDER BY i"
+        ).fetchall()
+    finally:
+        con.unregister("names")
+    return [(key, full, ascii_) for key, full, ascii_ in rows]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ascii_name, min_size=1, max_size=40))
+def test_the_sql_name_keys_are_the_python_name_keys_for_every_ascii_name(
+    names: list[str],
+) -> None:
+    # bulk.py keys every ASCII payer and customer in SQL and the rest in Python: both
+    # must give the very same keys, or the same payer would be matched one way in bulk
+    # and another way by the engine
+    for name, (key, full, ascii_) in zip(names, _in_sql(names), strict=True):
+        assert (key, full, ascii_) == (name_key(name), full_name_key(name), True), repr(name)
+
+
+def test_the_sql_name_keys_on_the_worked_examples() -> None:
+    names = ["The Acme Holdings, Inc.", "Smith & Jones LLC", "INC LLC", "the the x", "THE", ""]
+    assert _in_sql(names) == [
+        ("ACME", "ACME HOLDINGS INC", True),
+        ("SMITH AND JONES", "SMITH AND JONES LLC", True),
+        ("INC", "INC LLC", True),  # the first word always stays
+        ("THE X", "THE X", True),  # only one leading THE goes
+        ("", "", True),
+        ("", "", True),
+    ]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=40))
+def test_only_ascii_names_are_keyed_in_sql(names: list[str]) -> None:
+    # anything else (accents, sharp s, emoji) must be folded by the Python key
+    names = [*names, "Société Générale", "Straße", "ACME 😀", "e\u0301", "A\u00a0B", "Ωmega"]
+    for name, (_, _, ascii_) in zip(names, _in_sql(names), strict=True):
+        assert ascii_ == name.isascii(), repr(name)
+
+
+# --- truncated names in bulk are the TruncatedNameIndex's answer ------------------------------
+
+# Company stems and the words that make look-alikes of them: a bank cutting any of these at
+# 16 or 22 characters leaves a prefix several customers may share.
+_STEMS = (
+    "Globex Logistics",
+    "The Globex Logistics",
+    "Acme Plumbing Supply",
+    "Acme Plumbing Services",
+    "Initech Software",
+    "Keystone Uniform Rental",
+    "Société Générale Logistique",  # keyed in Python, folded to ASCII
+)
+_TAILS = (
+    "",
+    " South",
+    " North",
+    " Holdings",
+    " International",
+    " of Texas",
+    " Corp",
+    ", Inc.",
+    " LLC",
+    " & Sons",
+    " Co",
+    " Corporation",
+)
+_customer_name = st.builds(
+    lambda stem, tail, spelling: spelling(stem + tail),
+    st.sampled_from(_STEMS),
+    st.sampled_from(_TAILS),
+    st.sampled_from([str, str.upper]),
+)
+
+
+@st.composite
+def _book_and_payers(draw: st.DrawFn) -> tuple[list[str], list[str], list[tuple[int, int]]]:
+    """Customer names, payer names as banks send them, and (customer, payer) name aliases."""
+    customers = draw(st.lists(_customer_name, min_size=1, max_size=12))
+    # the payer names: a customer's name (or a look-alike not in the book) cut by the bank
+    payers = draw(
+        st.lists(
+            st.builds(
+                lambda name, cut, upper: (name.upper() if upper else name)[:cut],
+                st.one_of(st.sampled_from(customers), _customer_name),
+                st.sampled_from([16, 22, 40]),
+                st.booleans(),
+            ).filter(lambda name: name.strip() != ""),
+            min_size=1,
+            max_size=8,
+            unique=True,
+        )
+    )
+    aliases = draw(
+        st.lists(
+            st.tuples(st.integers(0, len(customers) - 1), st.integers(0, len(payers) - 1)),
+            max_size=2,
+            unique=True,
+        )
+    )
+    return customers, payers, aliases
+
+
+_SIX_LOOK_ALIKES = [
+    f"Globex Logistics {place}"
+    for place in ("South", "North", "East", "West", "of Texas", "Europe")
+]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_book_and_payers())
+# six customers share the cut name: no one; five: each a candidate at 0.5; one: 0.85
+@example((_SIX_LOOK_ALIKES, ["GLOBEX LOGISTICS", "GLOBEX LOGISTICS SOUT"], []))
+@example((_SIX_LOOK_ALIKES[:5], ["GLOBEX LOGISTICS", "Globex Logistics Eas"], []))
+# a cut legal form: only the full key still has it
+@example((["Hooli Supply Corp", "Hooli Supply"], ["HOOLI SUPPLY COR"], []))
+def test_truncated_names_in_bulk_are_the_truncated_name_index_answer(
+    drawn: tuple[list[str], list[str], list[tuple[int, int]]],
+) -> None:
+    customers, payers, aliases = drawn
+    ids = {f"K{n:02d}": name for n, name in enumerate(customers)}
+    store = open_store(":memory:")
+    now = utcnow()
+    for customer_id, name in ids.items():
+        store.execute(
+            "INSERT INTO customers VALUES (?, ?, '', 'USD', 'NET30', ?, ?, ?)",
+            [customer_id, name, name_key(name), now, now],
+        )
+    for customer, payer in aliases:
+        store.execute(
+            "INSERT OR IGNORE INTO customer_aliases VALUES (?, 'name', ?, 'test', ?, 'test')",
+            [f"K{customer:02d}", name_key(payers[payer]), now],
+        )
+    _pay(store, "t", *((payer, "100.00", "", "") for payer in payers))
+    build_customer_hits(store, NameSettings(90, 5))
+    hits: dict[str, list[tuple[str, str, Decimal]]] = {}
+    for ref, customer_id, method, score in store.fetchall(
+        "SELECT p.source_ref, h.customer_id, h.method, h.score"
+        " FROM m_cust_hits h JOIN payments p USING (payment_id) ORDER BY 1, 2"
+    ):
+        hits.setdefault(ref, []).append((customer_id, method, score))
+    index = TruncatedNameIndex(ids)
+    for n, payer in enumerate(payers):
+        found = hits.get(f"Tt{n}", [])
+        # stronger first: the same name key, or a name alias learned for that key
+        key = name_key(payer)
+        strong = {c for c, name in ids.items() if key and name_key(name) == key}
+        strong |= {f"K{c:02d}" for c, p in aliases if key and name_key(payers[p]) == key}
+        assert {c for c, method, _ in found if method in ("exact_name", "alias")} == strong, payer
+        # only a payer nothing stronger identified is looked up as a cut name
+        expected = [] if strong else index.lookup_all(payer, limit=MAX_CANDIDATE_CUSTOMERS)
+        truncated = [(c, score) for c, method, score in found if method == "truncated_name"]
+        assert [c for c, _ in truncated] == expected, (payer, full_name_key(payer))
+        # one customer is an identification; a few are candidates for the amount to decide
+        assert {score for _, score in truncated} <= {
+            Decimal("0.85") if len(expected) == 1 else Decimal("0.5")
+        }, payer
     store.close()
