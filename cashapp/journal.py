@@ -39,7 +39,6 @@ commits.
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -47,12 +46,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from cashapp.matching.settlements import PLATFORM_MARKERS
 from cashapp.money import quantize, sql_amount_text
 from cashapp.store import Store, utcnow
 from connectors.base import stable_key
 
-#: Platforms whose money sits with them (a clearing account) until their payout lands.
-PLATFORM_SOURCES: Final = ("stripe", "plastiq")
+#: Platforms whose money sits with them (a clearing account) until their payout lands:
+#: the ones whose deposits the settlement stage recognises.
+PLATFORM_SOURCES: Final = tuple(platform for platform, _, _ in PLATFORM_MARKERS)
 
 #: Money movements that post against unapplied cash (everything a payer sent or took back).
 _RECEIPT_KINDS: Final = ("payment", "dispute_reversal", "return", "chargeback", "refund")
@@ -191,15 +192,12 @@ def post_journal(
         )
         _check_balanced(store)
         if entries:
-            store.execute(
-                "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-                " VALUES (?, ?, 'post', 'journal', ?, ?)",
-                [
-                    now,
-                    actor,
-                    "post_" + stable_key("journal", now.isoformat())[:16],
-                    json.dumps({"entries": entries, "through": str(through or "")}),
-                ],
+            store.audit(
+                actor,
+                "post",
+                "journal",
+                "post_" + stable_key("journal", now.isoformat())[:16],
+                {"entries": entries, "through": str(through or "")},
             )
         store.execute("DROP TABLE j_new")
     except BaseException:
@@ -263,11 +261,7 @@ def export_journal(store: Store, path: Path, *, actor: str = "system:journal") -
         store.execute(
             "UPDATE journal_entries SET export_batch = ? WHERE export_batch IS NULL", [batch]
         )
-        store.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-            " VALUES (?, ?, 'export', 'journal', ?, ?)",
-            [now, actor, batch, json.dumps({"entries": entries, "file": str(path)})],
-        )
+        store.audit(actor, "export", "journal", batch, {"entries": entries, "file": str(path)})
     except BaseException:
         store.execute("ROLLBACK")
         path.unlink(missing_ok=True)

@@ -164,7 +164,7 @@ def _keys_table(store: Store, source: str, id_column: str, name_column: str) -> 
     """
     table = f"m_keys_{id_column}"
     store.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {id_column} AS id, {name_column} AS name,"
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {id_column} AS id,"
         f" {name_key_sql(name_column)} AS key, {full_name_key_sql(name_column)} AS full_key"
         f" FROM ({source}) WHERE {is_ascii_sql(name_column)}"
     )
@@ -177,7 +177,6 @@ def _keys_table(store: Store, source: str, id_column: str, name_column: str) -> 
             pa.table(
                 {
                     "id": pa.array([str(r[0]) for r in others], pa.string()),
-                    "name": pa.array([str(r[1]) for r in others], pa.string()),
                     "key": pa.array([name_key(str(r[1])) for r in others], pa.string()),
                     "full_key": pa.array([full_name_key(str(r[1])) for r in others], pa.string()),
                 }
@@ -249,23 +248,16 @@ def _fuzzy_hits(store: Store, unknown: Sequence[tuple[str, str]], settings: Name
         return
     keys = dict(store.fetchall("SELECT customer_id, name_key FROM customers ORDER BY 1"))
     fuzzy = FuzzyNameIndex(keys, threshold=settings.fuzzy_threshold, margin=settings.fuzzy_margin)
-    cols: dict[str, list[Any]] = {k: [] for k in ("payer_name", "customer_id", "score")}
-    runner_up: list[int] = []
-    for name, key in unknown:
-        near = fuzzy.lookup(key)
-        if near is not None:
-            cols["payer_name"].append(name)
-            cols["customer_id"].append(near.customer_id)
-            cols["score"].append(near.score)
-            runner_up.append(near.runner_up)
+    found = [(name, fuzzy.lookup(key)) for name, key in unknown]
+    hits = [(name, near) for name, near in found if near is not None]
     store.con.register(
         "fuzzy_hits",
         pa.table(
             {
-                "payer_name": pa.array(cols["payer_name"], pa.string()),
-                "customer_id": pa.array(cols["customer_id"], pa.string()),
-                "score": pa.array(cols["score"], pa.int32()),
-                "runner_up": pa.array(runner_up, pa.int32()),
+                "payer_name": pa.array([name for name, _ in hits], pa.string()),
+                "customer_id": pa.array([near.customer_id for _, near in hits], pa.string()),
+                "score": pa.array([near.score for _, near in hits], pa.int32()),
+                "runner_up": pa.array([near.runner_up for _, near in hits], pa.int32()),
             }
         ),
     )

@@ -104,6 +104,10 @@ class TruncatedNameIndex:
     Sorted keys plus binary search: O(log n) per distinct payer name, never a scan of
     every customer. Two customers sharing the prefix -> no answer (look-alikes such as
     ``GLOBEX LOGISTICS`` and ``GLOBEX LOGISTICS SOUTH`` must not be confused).
+
+    A match run does the same test as one join over every payer name at once
+    (:func:`cashapp.matching.bulk._name_hits`); this is the one-name form, and the reference
+    that join is property-tested against.
     """
 
     def __init__(self, names: dict[str, str]) -> None:

@@ -99,16 +99,13 @@ def reconcile_settlements(
         " SELECT *, 'amount and date' FROM by_amount",
         [window_days],
     )
+    # the deposit also names its payout: the journal credits that platform's clearing account
     store.execute(
         "UPDATE payments SET status = CASE WHEN t.diff = 0 THEN 'reconciled' ELSE 'unapplied' END,"
-        " matched_at = ?, match_run_id = ? FROM (SELECT deposit AS id, diff FROM m_ties"
-        "  UNION ALL SELECT payout, diff FROM m_ties) t WHERE payments.payment_id = t.id",
+        " related_ref = coalesce(t.payout, payments.related_ref),"
+        " matched_at = ?, match_run_id = ? FROM (SELECT deposit AS id, diff, payout FROM m_ties"
+        "  UNION ALL SELECT payout, diff, NULL FROM m_ties) t WHERE payments.payment_id = t.id",
         [now, run_id],
-    )
-    # the deposit names its payout: the journal credits that platform's clearing account
-    store.execute(
-        "UPDATE payments SET related_ref = t.payout FROM m_ties t"
-        " WHERE payments.payment_id = t.deposit"
     )
     store.execute(
         "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id, type,"
