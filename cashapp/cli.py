@@ -487,11 +487,11 @@ def pull_plaid_cmd() -> None:
         _print_pull(result, "transactions")
 
 
-def _parse_day(text: str) -> date:
+def _parse_day(text: str, option: str = "--date") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        fail(f"--date {text!r} is not a date; use YYYY-MM-DD")
+        fail(f"{option} {text!r} is not a date; use YYYY-MM-DD")
 
 
 def print_daily_report(report: DailyReport, fmt: OutputFormat = OutputFormat.table) -> None:
@@ -563,7 +563,7 @@ def export_journal_file(
     """
     from cashapp.journal import JournalError, export_journal, post_journal
 
-    until = _parse_day(through) if through else None
+    until = _parse_day(through, "--through") if through else None
     with _store() as store:
         try:
             posted = post_journal(store, state.config().accounts, through=until)

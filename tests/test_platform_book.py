@@ -199,3 +199,17 @@ def test_the_platform_book_posts_balanced_journal_lines_with_fees_and_clearing(
     assert any(",6100,29.30,0.00,USD," in line for line in exported)
     assert len(exported) == 1 + 2 * len({line.split(",")[0] for line in exported[1:]})
     assert (tmp_path / "journal-2.csv").read_text().splitlines() == [exported[0]]
+
+
+def test_export_journal_refuses_a_bad_through_date_and_posts_nothing(
+    cli: CliRunner, tmp_path: Path, db: Path
+) -> None:
+    test_the_platform_book_ends_applied_reversed_and_reconciled(cli, tmp_path, db)
+    refused = cli("export", "journal", "--out", tmp_path / "j.csv", "--through", "2026-13-01")
+    assert refused.code == 2
+    assert "--through '2026-13-01' is not a date" in refused.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    posted = con.execute("SELECT count(*) FROM journal_entries").fetchone()
+    con.close()
+    assert posted == (0,)
+    assert not (tmp_path / "j.csv").exists()
