@@ -456,6 +456,83 @@ def test_strangers_queued_in_bulk_read_exactly_as_the_engine_decides() -> None:
     store.close()
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6))
+def test_crowds_queued_in_bulk_read_exactly_as_the_engine_decides(seed: int) -> None:
+    """A payer name more than five customers share: ``ambiguous``, with the engine's hints.
+
+    Eight customers trade as VERTEX STAFFING; two of them are also known by a learned
+    alias (a stronger hit), so "the five strongest" is not simply the first five ids.
+    Open amounts, due dates and currencies are drawn so that exact amounts, equal
+    distances and rounding ties all occur.
+    """
+    rng = random.Random(seed)
+    store = open_store(":memory:")
+    now = utcnow()
+    crowd = [f"C{n}" for n in rng.sample(range(10, 40), 8)]
+    for n, customer in enumerate(crowd):
+        name = ["Vertex Staffing Inc", "Vertex Staffing LLC", "The Vertex Staffing Co"][n % 3]
+        store.execute(
+            "INSERT INTO customers VALUES (?, ?, '', 'USD', '', ?, ?, ?)",
+            [customer, name, name_key(name), now, now],
+        )
+    aliased = sorted(rng.sample(crowd, 2))
+    for customer in aliased:
+        store.execute(
+            "INSERT INTO customer_aliases VALUES (?, 'name', 'VERTEX STAFFING', '', ?, 'test')",
+            [customer, now],
+        )
+    invoices: list[OpenInvoice] = []
+    base = Decimal(rng.choice([1, 40, 500, 1000])) + Decimal(rng.randrange(100)) / 100
+    for i in range(rng.randrange(0, 40)):
+        customer = rng.choice(crowd)
+        open_amount = max(base + Decimal(rng.randrange(-300, 300)) / 100, Decimal("0.01"))
+        open_amount = open_amount.quantize(Decimal("0.01"))  # as the matcher loads it
+        currency = "USD" if rng.random() < 0.9 else "EUR"
+        due = DAY + timedelta(days=rng.choice([-10, 0, 5]))
+        number = f"INV-{7000 + i}"
+        store.execute(
+            "INSERT INTO invoices VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, '', 'NET30', ?, ?)",
+            [number, str(7000 + i), customer, due - timedelta(days=30), due,
+             open_amount, open_amount, currency, now, now],
+        )  # fmt: skip
+        invoices.append(
+            OpenInvoice(number, customer, currency, open_amount, open_amount,
+                        due - timedelta(days=30), due, "NET30")
+        )  # fmt: skip
+    amounts = [base, base + Decimal("0.01"), Decimal("0.50"), base * 3]
+    amounts += [rng.choice(invoices).open_amount for _ in range(2)] if invoices else []
+    records = [
+        PaymentRecord("bai2", f"V{k}", f"v{k}", "payment", amount, "USD", DAY,
+                      payer_name="VERTEX STAFFING")
+        for k, amount in enumerate(amounts)
+    ]  # fmt: skip
+    _ingest(store, records, "crowd")
+    summary = run_match(store, Config())
+    rows = store.fetchall(
+        "SELECT p.source_ref, e.exception_id, e.type, e.detail, e.customer_id, e.suggestions"
+        " FROM exceptions e JOIN payments p USING (payment_id) ORDER BY p.source_ref"
+    )
+    book = _book(*invoices)
+    hits = [CustomerHit(c, "exact_name", Decimal("0.5"), "VERTEX STAFFING") for c in crowd]
+    hits += [CustomerHit(c, "alias", Decimal("0.85"), "VERTEX STAFFING") for c in aliased]
+    assert summary.exceptions == {"ambiguous": len(records)}
+    assert len(rows) == len(records)
+    for (ref, exception_id, etype, detail, customer, suggestions), record in zip(
+        sorted(rows, key=lambda r: int(r[0][1:])), records, strict=True
+    ):
+        payment = PaymentToMatch(
+            record.source_ref, record.amount, "USD", DAY, "VERTEX STAFFING", tuple(hits)
+        )
+        decision = decide(payment, book, load_rules(Config().matching.rules), EngineSettings())
+        (expected,) = decision.exceptions
+        pid = store.scalar("SELECT payment_id FROM payments WHERE source_ref = ?", [ref])
+        assert exception_id == "exc_" + stable_key(pid, "ambiguous", None)[:20]
+        assert (etype, detail, customer) == (expected.type, expected.detail, None)
+        assert json.loads(suggestions) == [s.as_json() for s in expected.suggestions]
+    store.close()
+
+
 def test_a_teams_own_reference_pattern_finds_what_the_built_in_shapes_miss() -> None:
     # three-digit invoice numbers are below the built-in minimum (they look like noise)
     text = "PAYMENT BILL 812 THANK YOU"

@@ -38,6 +38,7 @@ from cashapp.matching.bulk import (
     build_reference_hits,
     drop_evidence,
     hits_for_engine,
+    queue_crowds,
     queue_strangers,
     start_reference_hits,
 )
@@ -632,7 +633,12 @@ def run_match(
         summary.unapplied += queued
         if queued:
             summary.exceptions["unidentified"] = summary.exceptions.get("unidentified", 0) + queued
-        t = summary.lap("unidentified (set-based)", t)
+        crowds = queue_crowds(store, rules, run_id, now)
+        summary.payments += crowds
+        summary.unapplied += crowds
+        if crowds:
+            summary.exceptions["ambiguous"] = summary.exceptions.get("ambiguous", 0) + crowds
+        t = summary.lap("unidentified and crowds (set-based)", t)
         rows = _load_payments(store)
         ref_rows, customer_rows = hits_for_engine(store)
         refs = {pid: [ReferenceHit(*r) for r in hs] for pid, hs in ref_rows.items()}
