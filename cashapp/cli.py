@@ -85,8 +85,9 @@ def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _store() -> Store:
-    return open_store(state.config().database_path)
+def _store(*, create: bool = False) -> Store:
+    """The database for writing; a missing file is refused (exit 2) except by ``init``."""
+    return open_store(state.config().database_path, create=create)
 
 
 @app.callback()
@@ -167,7 +168,7 @@ def print_rows(
 @app.command()
 def init() -> None:
     """Create the database, or upgrade it to the current schema (safe to re-run)."""
-    with _store() as store:
+    with _store(create=True) as store:
         version = store.schema_version()
     out.print(f"database {state.config().database_path} ready (schema version {version})")
 

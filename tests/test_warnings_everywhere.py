@@ -45,7 +45,6 @@ def _stderr_warnings(stderr: str) -> list[str]:
 
 
 def test_json_output_lists_every_warning_of_every_file(cli: CliRunner, tmp_path: Path) -> None:
-    cli("init")
     warned, clean = _warned(tmp_path), _clean(tmp_path)
     result = cli("ingest", warned, clean, "--output", "json")
     assert result.code == 0, result.stderr
@@ -58,7 +57,6 @@ def test_json_output_lists_every_warning_of_every_file(cli: CliRunner, tmp_path:
 def test_csv_output_has_a_warnings_column_with_the_exact_text(
     cli: CliRunner, tmp_path: Path
 ) -> None:
-    cli("init")
     warned = _warned(tmp_path)
     result = cli("ingest", warned, "--output", "csv")
     assert result.code == 0, result.stderr
@@ -68,7 +66,6 @@ def test_csv_output_has_a_warnings_column_with_the_exact_text(
 
 
 def test_the_table_output_also_puts_each_warning_on_stderr(cli: CliRunner, tmp_path: Path) -> None:
-    cli("init")
     warned = _warned(tmp_path)
     result = cli("ingest", warned)
     assert result.code == 0
@@ -76,7 +73,6 @@ def test_the_table_output_also_puts_each_warning_on_stderr(cli: CliRunner, tmp_p
 
 
 def test_strict_exits_1_on_warnings_and_2_on_refusals(cli: CliRunner, tmp_path: Path) -> None:
-    cli("init")
     assert cli("ingest", "--strict", _clean(tmp_path)).code == 0
     warned = cli("ingest", "--strict", _warned(tmp_path), "--output", "json")
     assert warned.code == 1
@@ -90,12 +86,10 @@ def test_strict_exits_1_on_warnings_and_2_on_refusals(cli: CliRunner, tmp_path: 
 def test_without_strict_a_warning_does_not_change_the_exit_code(
     cli: CliRunner, tmp_path: Path
 ) -> None:
-    cli("init")
     assert cli("ingest", _warned(tmp_path)).code == 0
 
 
 def test_import_warnings_reach_json_and_stderr(cli: CliRunner, tmp_path: Path) -> None:
-    cli("init")
     customers = tmp_path / "customers.csv"
     customers.write_text("customer_id,name,email,currency,terms\nC1,Acme,,USD,NET30\n")
     invoices = tmp_path / "invoices.csv"
@@ -129,7 +123,6 @@ def test_pull_warnings_reach_json_and_stderr(
     monkeypatch.setenv("PLAID_CLIENT_ID", "client-1")
     monkeypatch.setenv("PLAID_SECRET", "plaid-secret")
     monkeypatch.setenv("PLAID_TOKEN_OPERATING", "access-sandbox-123")
-    cli("init")
     result = cli("pull", "plaid", "--output", "json", config=_config(tmp_path, httpserver))
     assert result.code == 0, result.stderr
     (pulled,) = json.loads(result.stdout)
