@@ -45,6 +45,20 @@ class MatchingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestConfig:
+    """``[ingest]``: what one input file may cost before it is refused, named, whole.
+
+    Why ceilings: a 2 MB gzip bomb once grew to 20 GB of memory. Real bank files compress
+    10-30x and a statement of repeated lines ~100x, so 200x leaves room for both while a
+    bomb (~1000x) stops early; the ratio counts only past 16 MiB expanded
+    (:mod:`cashapp.bounded_read`).
+    """
+
+    max_expanded_bytes: int = 2 << 30  # 2 GiB: a file's size once decompressed (or on disk)
+    max_expansion_ratio: int = 200  # expanded size / size on disk, for a compressed file
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration."""
 
@@ -53,6 +67,7 @@ class Config:
     ach_company_ids: frozenset[str] = frozenset()
     default_currency: str = "USD"
     matching: MatchingConfig = field(default_factory=MatchingConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
     write_off_limit: Decimal = Decimal("50.00")
     refund_limit: Decimal = Decimal("500.00")
     sources: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
@@ -180,6 +195,13 @@ _MATCHING_KEYS: dict[str, Callable[[str, object], object]] = {
 }
 
 
+#: ``[ingest]`` keys and their readers, one line per key (fields of :class:`IngestConfig`).
+_INGEST_KEYS: dict[str, Callable[[str, object], object]] = {
+    "max_expanded_bytes": _int(1024, 1 << 40),
+    "max_expansion_ratio": _int(2, 10_000),
+}
+
+
 def _patterns(key: str, value: object) -> tuple[str, ...]:
     import re
 
@@ -291,6 +313,7 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         "schedule",
         "accounts",
         "import",
+        "ingest",
     }
     _check_keys("config", data, sections)
     kwargs: dict[str, Any] = {"source_path": source_path}
@@ -324,6 +347,13 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         name: _MATCHING_KEYS[name](f"matching.{name}", value) for name, value in matching.items()
     }
     kwargs["matching"] = MatchingConfig(**matching_values)
+
+    ingest = _table("ingest", data.get("ingest", {}))
+    _check_keys("ingest", ingest, set(_INGEST_KEYS))
+    ingest_values: dict[str, Any] = {
+        name: _INGEST_KEYS[name](f"ingest.{name}", value) for name, value in ingest.items()
+    }
+    kwargs["ingest"] = IngestConfig(**ingest_values)
 
     approval = _table("approval", data.get("approval", {}))
     _check_keys("approval", approval, {"write_off_limit", "refund_limit"})
