@@ -41,7 +41,7 @@ def read_bounded(path: Path, max_bytes: int, max_ratio: int) -> bytes:
                 f"file too large: {size:,} bytes on disk, more than"
                 f" [ingest] max_expanded_bytes = {max_bytes:,}"
             )
-        with path.open("rb") as handle:
+        with path.open("rb", buffering=0) as handle:  # unbuffered: read() is one copy
             if handle.read(2) != GZIP_MAGIC:
                 handle.seek(0)
                 return handle.read()
