@@ -191,3 +191,45 @@ def test_running_out_of_memory_refuses_the_file_by_name(tmp_path: Path) -> None:
     refused, accepted = done.stdout.splitlines()
     assert refused.startswith(f"refused {ach} too large to parse: out of memory while")
     assert accepted == f"new {small} "  # the next file is still ingested
+
+
+#: A pool worker's half of ingest (initialised as the pool does it), with the address space
+#: capped once it is ready; prints what it hands back to the writer.
+_WORKER_UNDER_A_MEMORY_CAP = textwrap.dedent(
+    """
+    import pickle, resource, sys
+    from pathlib import Path
+    from cashapp.config import load_config
+    from cashapp.ingest import (
+        _init_worker, _picklable_context, _prepare_in_worker, context_for, DEFAULT_LIMITS,
+    )
+    from connectors import load_builtin
+    headroom, path = sys.argv[1:]
+    context = _picklable_context(context_for(load_config(None)))
+    _init_worker(pickle.dumps(load_builtin()), context, frozenset(), DEFAULT_LIMITS)
+    with open("/proc/self/status") as status:
+        vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmSize:"))
+    resource.setrlimit(resource.RLIMIT_AS, (vm + int(headroom), resource.RLIM_INFINITY))
+    print(repr(_prepare_in_worker(Path(path), None)))
+    """
+)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc")
+def test_a_worker_out_of_memory_hands_back_a_named_refusal(tmp_path: Path) -> None:
+    from cashapp.bench.speed import generate_speed_book
+
+    book = generate_speed_book(tmp_path / "book", payments=12_000, invoices=12_000, customers=100)
+    (ach,) = [p for p in book.bank_files if p.suffix == ".ach"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", _WORKER_UNDER_A_MEMORY_CAP, str(20 * MB), ach],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    # the file's refusal, with its hash (so the writer can report it), not a dead pool
+    assert done.stdout.startswith("_Refused(reason='too large to parse: out of memory while")
+    assert "digest='" in done.stdout
