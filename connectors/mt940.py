@@ -187,8 +187,8 @@ class _Statement:
     entries: list[tuple[Field, Field | None, Field | None]] = field(default_factory=list)
     #: line of the first statement line that carried more than one :86: field, or 0
     repeated_86: int = 0
-    #: unknown ``:TAG:`` lines inside fields that do not use continuation lines
-    unknown_tags: list[tuple[str, int]] = field(default_factory=list)
+    #: unknown ``:TAG:`` lines: (tag, line, the field they were read into or "" if dropped)
+    unknown_tags: list[tuple[str, int, str]] = field(default_factory=list)
     #: line of the first amount written with a period (only with ``decimal = "."``), or 0
     period_amount: int = 0
 
@@ -206,7 +206,7 @@ def _gather(block: StatementBlock, decimal: str) -> _Statement:
     ns: Field | None = None
     for item in block.fields:
         tag = item.tag
-        if tag not in _MULTILINE_TAGS and len(item.lines) > 1:
+        if len(item.lines) > 1:
             state.unknown_tags += _unknown_tags(item)
         if line61 is not None:
             if tag == "86" and info is None:
@@ -242,13 +242,19 @@ _MULTILINE_TAGS: Final = frozenset({"61", "86", "NS"})
 _UNKNOWN_TAG = re.compile(r":(\d\d[A-Z]?|[A-Z]{2}):")
 
 
-def _unknown_tags(item: Field) -> list[tuple[str, int]]:
-    """``:TAG:`` lines that continue a single-line field: a field we do not know, dropped."""
-    found: list[tuple[str, int]] = []
+def _unknown_tags(item: Field) -> list[tuple[str, int, str]]:
+    """Lines inside a field that start like a ``:TAG:`` MT940 does not define.
+
+    The syntax reads them as continuation lines (``:12:11`` may be the end of a wrapped
+    time stamp). In :86:/:61:/:NS: they stay text; any other field ignores its
+    continuation lines, so there the unknown field is dropped. Either way it is reported.
+    """
+    into = item.tag if item.tag in _MULTILINE_TAGS else ""
+    found: list[tuple[str, int, str]] = []
     for offset, line in enumerate(item.lines[1:], start=1):
         match = _UNKNOWN_TAG.match(line)
         if match:
-            found.append((match.group(1), item.line + offset))
+            found.append((match.group(1), item.line + offset, into))
     return found
 
 
@@ -506,11 +512,12 @@ def _file_warnings(states: list[_Statement]) -> list[Issue]:
             )
         )
     for state in states:
-        for tag, line in state.unknown_tags:
+        for tag, line, into in state.unknown_tags:
+            what = f"was read as text of the :{into}: above it" if into else "was ignored"
             issues.append(
                 Issue(
                     "warning",
-                    f"the field :{tag}: is not an MT940/MT942 field and was ignored",
+                    f"the field :{tag}: is not an MT940/MT942 field and {what}",
                     f"line {line}",
                 )
             )
