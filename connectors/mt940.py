@@ -26,6 +26,13 @@ Decisions (see the module functions for the why):
 * ``source_ref`` is the ``:61:`` bank reference (after ``//``), else the customer
   reference unless it says NONREF or is an IBAN (ASN puts the counter account there and
   a full account number must not leave the connector).
+* A pre-IBAN **counter-account in the reference** (Rabobank ``0733959555      T-MOBILE
+  NETHERLANDS BV``, SNS) is the payer's masked account and name, never the source_ref.
+* **Amounts** are read in one place (:func:`_amount`): the SWIFT decimal comma only,
+  unless ``[sources.mt940] decimal = "."`` (the ``decimal-period`` leniency, warned).
+* **Leniencies and reports**: several ``:86:`` after one ``:61:`` (``repeated-86``) are
+  one field; a line starting with a tag MT940 does not define is reported (dropped from
+  single-line fields, kept as text inside ``:86:``).
 * ``dedupe_key`` = stable_key(:25: account, value date, entry date, mark, amount,
   customer ref, bank ref, normalized :86: text), numbered by occurrence in the file. The
   statement number and file name stay out, so the same line in an MT942 interim report
