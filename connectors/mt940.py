@@ -246,7 +246,7 @@ def _gather(block: StatementBlock, decimal: str) -> _Statement:
 
 #: Fields whose continuation lines are content; in any other field they are ignored.
 _MULTILINE_TAGS: Final = frozenset({"61", "86", "NS"})
-_UNKNOWN_TAG = re.compile(r":(\d\d[A-Z]?|[A-Z]{2}):")
+_UNKNOWN_TAG = re.compile(r":(\d\d[A-Z]?):")
 
 
 def _unknown_tags(item: Field) -> list[tuple[str, int, str]]:
@@ -502,9 +502,9 @@ def _file_warnings(states: list[_Statement]) -> list[Issue]:
         issues.append(
             Issue(
                 "warning",
-                "leniency repeated-86: statement lines carry several :86: fields (the "
-                "pre-2014 Rabobank layout; SWIFT allows one); they were read as the lines "
-                "of one field",
+                "leniency repeated-86: statement lines carry several :86: fields (pre-2014 "
+                "Rabobank, Danske Bank; SWIFT allows one); they were read as the lines of "
+                "one field",
                 f"line {repeated[0]}",
             )
         )
