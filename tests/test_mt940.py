@@ -726,3 +726,24 @@ def test_decimal_profile_is_validated_in_the_config_and_by_the_connector() -> No
         parse_config({"sources": {"mt940": {"decimal": ";"}}})
     with pytest.raises(FileRefused, match="decimal"):
         CONNECTOR.extract(b":20:X\n", "x.sta", ExtractContext(sources={"mt940": {"decimal": 1}}))
+
+
+def test_real_swift_file_cut_anywhere_inside_its_message_is_refused() -> None:
+    """Komercijalna Banka's FIN-wrapped statement, cut at every line before its ``-}``."""
+    data = _peer("mt940/ks_kbs_sample2")
+    lines = data.splitlines(keepends=True)
+    assert lines[-1].strip() == b"-}"
+    for cut in range(1, len(lines) - 1):
+        with pytest.raises(FileRefused):
+            CONNECTOR.extract(b"".join(lines[:cut]), "cut.sta", CONTEXT)
+    assert CONNECTOR.extract(data, "whole.sta", CONTEXT).record_count > 0
+
+
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh0123456789-./", min_size=1, max_size=140)
+)
+def test_text_cut_into_full_width_subfields_is_rejoined_exactly(text: str) -> None:
+    """A continuation is not a word break: 27-character chunks rejoin to the same text."""
+    chunks = [text[i : i + 27] for i in range(0, len(text), 27)]
+    body = "166?00GUTSCHRIFT" + "".join(f"?2{n}{chunk}" for n, chunk in enumerate(chunks))
+    assert parse_details(body).remittance == text
