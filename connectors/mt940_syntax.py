@@ -215,7 +215,7 @@ def _refuse_unclosed(opened: int) -> None:
     accepted exports that omit it (Oldenburgische Landesbank, Danske Bank, Rabobank).
     """
     raise FileRefused(
-        f"the SWIFT message opened with {{4: at line {opened} has no closing -}} (missing "
+        "the SWIFT message whose text block {4: opens here has no closing -} (missing "
         "trailer): the file is incomplete",
         f"line {opened}",
     )
