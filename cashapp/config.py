@@ -235,6 +235,12 @@ def _validate_bai2_source(prefix: str, table: Mapping[str, object]) -> None:
         raise ConfigError(f"{prefix}.strict_control_totals: expected true or false")
 
 
+def _validate_mt940_source(prefix: str, table: Mapping[str, object]) -> None:
+    _check_keys(prefix, table, {"decimal"})
+    if table.get("decimal", ",") not in (",", "."):
+        raise ConfigError(f'{prefix}.decimal: expected "," (SWIFT) or "."')
+
+
 def _validate_stripe_source(prefix: str, table: Mapping[str, object]) -> None:
     _check_keys(prefix, table, {"api_key_env", "api_base", "landing"})
     for key in ("api_key_env", "api_base", "landing"):
@@ -288,6 +294,7 @@ def _validate_plastiq_source(prefix: str, table: Mapping[str, object]) -> None:
 _SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
     "csv": _validate_csv_sources,
     "bai2": _validate_bai2_source,
+    "mt940": _validate_mt940_source,
     "stripe": _validate_stripe_source,
     "plaid": _validate_plaid_source,
     "plastiq": _validate_plastiq_source,
