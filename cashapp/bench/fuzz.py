@@ -1,0 +1,723 @@
+"""Fuzzing every parser: nothing may come out of a connector but a refusal or valid records.
+
+Design note. Each parser is a *target*: a function from bytes to a result, plus an oracle.
+``connector.extract(data, name, context)`` must either raise :class:`FileRefused` or return
+records that ingest would store (:func:`cashapp.ingest._validate_record`, a real ``date``,
+a ``Decimal`` amount). Any other exception, a record that fails validation, a hang or a
+memory blow-up is a *crash*. The connector is called directly, not through
+``extract_file``: its blanket ``except Exception`` turns bugs into refusals, which is the
+safety net we want in production and exactly what would hide them here.
+
+The engine is atheris (libFuzzer, coverage-guided). libFuzzer owns its process and ends it
+when done, so every parser runs in a worker process of its own
+(``python -m cashapp.bench.fuzz PARSER ...``), with libFuzzer's per-input ``-timeout``
+and ``-rss_limit_mb`` for hangs and memory. Python exceptions are caught in the worker, so
+one run finds every distinct crash (type plus the innermost frame of our code) instead of
+stopping at the first; each is written once to the crash folder with its traceback.
+
+Seeds are the project's fixtures, inputs built with our writers, and -- read at run time,
+never copied into the repository -- ``../shared/conformance`` and its ``peer/files``. The
+mutator mixes libFuzzer's byte-level mutations with the damage real files suffer: lines
+cut, dropped, repeated or spliced from another seed, digits, signs and currencies changed,
+and for JSON targets values swapped for ones of another type.
+
+Worked example::
+
+    $ cashapp bench fuzz --parser plaid --executions 20000
+    parser  executions  crashes  seconds  exec/s
+    plaid        20000        0     14.1   1,418
+
+This module imports only the standard library at the top: atheris instruments modules as
+they are imported, so the connectors must be imported after the instrumentation starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+#: Every fuzzed parser, in the order a full run takes them. ``x12_820`` is the X12 820
+#: remittance parser NACHA CTX addenda go through, fuzzed on its own as well.
+PARSERS: Final = (
+    "bai2",
+    "nacha",
+    "x12_820",
+    "camt",
+    "mt940",
+    "ofx",
+    "csv",
+    "stripe",
+    "stripe_api",
+    "plastiq",
+    "plaid",
+)
+
+#: Per-input limits: a parse slower or bigger than this on a fuzz input is a crash.
+TIMEOUT_SECONDS: Final = 2
+RSS_LIMIT_MB: Final = 2048
+#: Inputs longer than this are cut: long inputs only slow the search down.
+MAX_LEN: Final = 32_768
+
+_REPO: Final = Path(__file__).resolve().parents[2]
+_FIXTURES: Final = _REPO / "fixtures"
+_JSON_TARGETS: Final = frozenset({"stripe_api", "plaid", "plastiq"})
+
+
+@dataclass(frozen=True, slots=True)
+class Crash:
+    """One distinct crash: what went wrong, where, and the input saved for it."""
+
+    signature: str
+    kind: str  # the exception type, "invalid record", "timeout" or "out of memory"
+    message: str
+    where: str
+    input_file: str
+
+
+@dataclass(frozen=True, slots=True)
+class FuzzOutcome:
+    """What one parser's run did."""
+
+    parser: str
+    executions: int
+    seconds: float
+    crashes: tuple[Crash, ...]
+
+    @property
+    def per_second(self) -> float:
+        return self.executions / self.seconds if self.seconds else 0.0
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+def shared_conformance() -> Path:
+    """The shared corpus beside the project (``../shared/conformance``), if present."""
+    return _REPO.parent / "shared" / "conformance"
+
+
+def _files(folder: Path, patterns: tuple[str, ...]) -> list[bytes]:
+    if not folder.is_dir():
+        return []
+    found = sorted({p for pattern in patterns for p in folder.rglob(pattern) if p.is_file()})
+    return [p.read_bytes() for p in found]
+
+
+def seeds(parser: str) -> list[bytes]:
+    """Seed inputs for ``parser``: fixtures, writer outputs and the shared files."""
+    shared = shared_conformance()
+    peer = shared / "peer" / "files"
+    by_parser: dict[str, Callable[[], list[bytes]]] = {
+        "bai2": lambda: _files(_FIXTURES / "bai2", ("input.*",))
+        + _files(shared / "bai2", ("*.bai*", "*.txt"))
+        + _files(peer / "bai2", ("*",)),
+        "nacha": lambda: _files(_FIXTURES / "nacha", ("input.*",))
+        + [_nacha_ctx_seed()]
+        + _files(shared / "nacha", ("*.ach", "*.txt"))
+        + _files(peer / "nacha", ("*",)),
+        "x12_820": _x12_seeds,
+        "camt": lambda: _files(_FIXTURES / "camt053", ("input.*",))
+        + _files(_FIXTURES / "camt054", ("input.*",))
+        + _files(shared / "camt", ("*.xml",))
+        + _files(peer / "camt052", ("*",))
+        + _files(peer / "camt053", ("*",))
+        + _files(peer / "camt054", ("*",)),
+        "mt940": lambda: _files(_FIXTURES / "mt940", ("input.*",))
+        + _files(shared / "mt940", ("*",))
+        + _files(peer / "mt940", ("*",))
+        + _files(peer / "mt942", ("*",)),
+        "ofx": lambda: _files(_FIXTURES / "ofx", ("input.*",))
+        + _files(shared / "ofx", ("*",))
+        + _files(peer / "ofx", ("*",)),
+        "csv": lambda: _files(_FIXTURES / "csv", ("bank_export.csv",)),
+        "stripe": lambda: _files(_FIXTURES / "stripe", ("input.*",)) + [_stripe_seeds()[0]],
+        "stripe_api": lambda: [_stripe_seeds()[1]] + _files(shared / "stripe", ("*.json",)),
+        "plastiq": lambda: _files(_FIXTURES / "plastiq", ("input.*",)) + list(_plastiq_seeds()),
+        "plaid": lambda: [_plaid_seed()] + _files(shared / "plaid", ("*.json",)),
+    }
+    found = [data for data in by_parser[parser]() if data]
+    return [data[:MAX_LEN] for data in found]
+
+
+def _stripe_seeds() -> tuple[bytes, bytes]:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from cashapp.bench.platforms import (
+        CardHolder,
+        StripeCharge,
+        StripeTransaction,
+        card_fee,
+        stripe_landing_json,
+        stripe_report_csv,
+    )
+
+    holder = CardHolder("cus_F1", "Acme Plumbing Supply", "ap@acme.example")
+    charge = StripeCharge("ch_3F1", Decimal("1000.00"), holder, "Card payment", "INV-104511")
+    at = datetime(2026, 11, 10, 9, 30, tzinfo=UTC)
+    fee = card_fee(Decimal("1000.00"))
+    txns = [
+        StripeTransaction(
+            "txn_1", at, "charge", Decimal("1000.00"), fee, "ch_3F1", charge, "po_1", "stripe"
+        ),
+        StripeTransaction(
+            "txn_2", at.replace(hour=15), "refund", Decimal("-100.00"), Decimal("0.00"),
+            "re_1F1", charge, "po_1", "stripe",
+        ),
+        StripeTransaction(
+            "txn_3", at.replace(hour=16), "dispute", Decimal("-900.00"), Decimal("15.00"),
+            "du_1F1", charge, "po_1", "stripe", "fraudulent",
+        ),
+        StripeTransaction(
+            "txn_4", at.replace(day=12), "dispute_reversal", Decimal("900.00"),
+            Decimal("-15.00"), "du_1F1", charge, "po_1", "stripe",
+        ),
+        StripeTransaction(
+            "txn_5", at.replace(day=13), "payout", Decimal("-770.70"), Decimal("0.00"), "po_1",
+            None, "po_1", "stripe",
+        ),
+    ]  # fmt: skip
+    return stripe_report_csv(txns), stripe_landing_json(txns)
+
+
+def _plastiq_seeds() -> tuple[bytes, bytes]:
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from cashapp.bench.platforms import CardHolder, PlastiqPayment, plastiq_csv, plastiq_json
+
+    holder = CardHolder("", "Initech Software", "ap@initech.example")
+    payments = [
+        PlastiqPayment(
+            f"PQ-2000000{n}", datetime(2026, 11, 11, 10 + n, tzinfo=UTC), holder, amount,
+            number, memo, "PQO-FFFFFFFFFF", date(2026, 11, 16), "plastiq-csv",
+        )
+        for n, (amount, number, memo) in enumerate(
+            [(Decimal("2400.10"), "INV-104501", ""), (Decimal("815.50"), "", "Invoice 104502")]
+        )
+    ]  # fmt: skip
+    return plastiq_csv(payments), plastiq_json(payments)
+
+
+def _plaid_seed() -> bytes:
+    document = {
+        "plaid_sync": {"cursor": "c1", "item_id": "item_1"},
+        "accounts": [{"account_id": "acc_1", "mask": "0000", "name": "Checking"}],
+        "added": [
+            {
+                "transaction_id": "tx_1",
+                "account_id": "acc_1",
+                "amount": "-1250.00",
+                "iso_currency_code": "USD",
+                "date": "2026-11-10",
+                "name": "ACH CREDIT NORTHWIND INV-104523",
+                "pending": False,
+                "payment_channel": "other",
+                "payment_meta": {"reference_number": "INV-104523", "payer": "Northwind"},
+                "counterparties": [{"name": "Northwind Inc"}],
+            },
+            {
+                "transaction_id": "tx_2",
+                "account_id": "acc_1",
+                "amount": 15,
+                "iso_currency_code": "USD",
+                "date": "2026-11-11",
+                "name": "SERVICE FEE",
+                "pending": False,
+            },
+            {"transaction_id": "tx_3", "amount": "-5.00", "date": "2026-11-12", "pending": True},
+        ],
+        "modified": [],
+        "removed": [{"transaction_id": "tx_0"}],
+    }
+    return json.dumps(document, indent=1).encode()
+
+
+def _x12_payloads() -> list[str]:
+    from decimal import Decimal
+
+    from connectors.base import RemittanceLine
+    from connectors.nacha_writer import ctx_820_addenda
+
+    lines = [
+        RemittanceLine("INV-1001", "IV", Decimal("100.00"), Decimal("120.00"), Decimal("20.00")),
+        RemittanceLine("INV-1002", "IV", Decimal("50.00")),
+        RemittanceLine("PO-77", "PO", Decimal("-5.00")),
+    ]
+    return [
+        "".join(ctx_820_addenda("ACME CORP", lines)),
+        "".join(ctx_820_addenda("GLOBEX", lines[:1], element_sep="|", segment_term="\n")),
+    ]
+
+
+def _x12_seeds() -> list[bytes]:
+    return [payload.encode("latin-1") for payload in _x12_payloads()]
+
+
+def _nacha_ctx_seed() -> bytes:
+    from datetime import UTC, date, datetime
+    from decimal import Decimal
+
+    from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
+
+    payload = _x12_payloads()[0]
+    addenda = tuple(payload[i : i + 80] for i in range(0, len(payload), 80))
+    entry = AchEntry(
+        transaction_code="22",
+        rdfi_routing="021000021",
+        account="12345678",
+        amount=Decimal("145.00"),
+        individual_id="ACME",
+        name="ACME CORP",
+        addenda=addenda,
+    )
+    batch = AchBatch(
+        company_name="ACME CORP",
+        company_id="1234567890",
+        sec_code="CTX",
+        entry_description="PAYMENT",
+        effective_date=date(2026, 11, 10),
+        originating_dfi="02100002",
+        entries=(entry,),
+    )
+    return write_nacha(
+        [batch],
+        immediate_destination="091000019",
+        immediate_origin="021000021",
+        created=datetime(2026, 11, 10, 9, 0, tzinfo=UTC),
+    )
+
+
+# --------------------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A parser under test: run it on bytes; ``check`` names what is wrong with its output."""
+
+    name: str
+    run: Callable[[bytes], object]
+    check: Callable[[object], str | None]
+
+
+def _csv_context() -> Any:
+    import tomllib
+
+    from connectors.base import ExtractContext
+
+    profiles: dict[str, Any] = {}
+    for path in sorted(_FIXTURES.glob("csv/*/profile.toml")):
+        profiles.update(tomllib.loads(path.read_text(encoding="utf-8"))["sources"]["csv"])
+    return ExtractContext(sources={"csv": profiles})
+
+
+def check_extract(result: object) -> str | None:
+    """What ingest would refuse in a connector's result, or ``None`` when it is valid.
+
+    A result that carries an error issue is refused whole by ingest, so its records are
+    not looked at (that is a clean refusal).
+    """
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from cashapp.ingest import _validate_record
+    from connectors.base import KINDS, ExtractResult, FileRefused, Issue, PaymentRecord
+
+    if not isinstance(result, ExtractResult):
+        return f"extract returned {type(result).__name__}, not an ExtractResult"
+    if not all(isinstance(i, Issue) and i.severity in ("warning", "error") for i in result.issues):
+        return "an issue that is not a warning or an error"
+    if any(i.severity == "error" for i in result.issues):
+        return None
+    for record in result.records:
+        if not isinstance(record, PaymentRecord):
+            return f"a record of type {type(record).__name__}"
+        where = record.location or "a record"
+        if not isinstance(record.amount, Decimal) or not record.amount.is_finite():
+            return f"{where}: amount {record.amount!r} is not a finite Decimal"
+        if not isinstance(record.value_date, date) or isinstance(record.value_date, datetime):
+            return f"{where}: value_date {record.value_date!r} is not a date"
+        if record.kind not in KINDS:
+            return f"{where}: unknown kind {record.kind!r}"
+        try:
+            _validate_record(record)
+        except FileRefused as exc:
+            return f"ingest would refuse a returned record: {exc.reason} ({exc.location})"
+    return None
+
+
+def check_820(result: object) -> str | None:
+    """The 820 parser never raises; its lines carry a reference and exact amounts."""
+    from decimal import Decimal
+
+    from connectors.x12_820 import Remittance820
+
+    if not isinstance(result, Remittance820):
+        return f"parse_820 returned {type(result).__name__}"
+    for line in result.lines:
+        if not line.reference:
+            return "a remittance line without a reference"
+        for amount in (line.paid, line.invoice_total, line.discount):
+            if amount is not None and not (isinstance(amount, Decimal) and amount.is_finite()):
+                return f"remittance amount {amount!r} is not a finite Decimal"
+    return None
+
+
+def target(parser: str) -> Target:
+    """The fuzz target for ``parser`` (imports the connectors: call after instrumenting)."""
+    from connectors import load_builtin
+    from connectors.base import ExtractContext, decode_text
+    from connectors.x12_820 import parse_820
+
+    if parser == "x12_820":
+        return Target(parser, lambda data: parse_820(decode_text(data), "USD"), check_820)
+    connectors = load_builtin()
+    context = _csv_context() if parser == "csv" else ExtractContext()
+    if parser == "camt":
+        camt053, camt054 = connectors["camt053"], connectors["camt054"]
+
+        def run_camt(data: bytes) -> object:
+            # the two camt connectors share one parser; the name picks the message
+            chosen = camt054 if b"camt.054" in data[:4096] else camt053
+            return chosen.extract(data, "statement.xml", context)
+
+        return Target(parser, run_camt, check_extract)
+    connector = connectors[parser]
+    filename = {"plaid": "plaid.json", "stripe_api": "stripe.json"}.get(parser, f"in.{parser}")
+
+    def run(data: bytes) -> object:
+        return connector.extract(data, filename, context)
+
+    return Target(parser, run, check_extract)
+
+
+# --------------------------------------------------------------------------- mutation
+
+_DIGITS: Final = re.compile(rb"\d+")
+_JSON_SWAPS: Final[tuple[object, ...]] = (
+    None, True, 0, -1, 10**30, "", " ", "1,5", "-0", "NaN", "Infinity", "1e400", "XYZ",
+    "2026-02-30", "9999-99-99", [], {}, [None], {"": None}, "x" * 300,
+)  # fmt: skip
+_TOKENS: Final = (
+    b"-", b"+", b",", b".", b"0", b"9", b"99999999999999999999", b"USD", b"XYZ", b"JPY",
+    b"KWD", b"EUR", b"NaN", b"\n", b"\r\n", b"\x00", b"-}", b"</", b"<", b">", b'"', b";",
+    b"/", b"?", b"  ", b"\xff", b"1,234.56", b"976,61",
+)  # fmt: skip
+
+
+def _lines(data: bytes) -> list[bytes]:
+    return data.splitlines(keepends=True) or [data]
+
+
+def mutate_text(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
+    """One damage of the kind real files suffer (see the module note)."""
+    choice = rng.randrange(8)
+    lines = _lines(data)
+    n = rng.randrange(len(lines))
+    if choice == 0:  # truncate anywhere
+        return data[: rng.randrange(len(data) + 1)]
+    if choice == 1:  # delete a line
+        return b"".join(lines[:n] + lines[n + 1 :])
+    if choice == 2:  # duplicate a line
+        return b"".join(lines[: n + 1] + lines[n:])
+    if choice == 3:  # cut a line short (a row that lost its trailing columns)
+        line = lines[n]
+        lines[n] = line[: rng.randrange(len(line) + 1)] + (b"\n" if line.endswith(b"\n") else b"")
+        return b"".join(lines)
+    if choice == 4 and others:  # splice in lines of another seed
+        other = _lines(rng.choice(others))
+        m = rng.randrange(len(other))
+        return b"".join(lines[:n] + other[m : m + rng.randint(1, 3)] + lines[n:])
+    if choice == 5:  # change a number
+        numbers = list(_DIGITS.finditer(data))
+        if numbers:
+            hit = rng.choice(numbers)
+            new = rng.choice(
+                [b"", b"0", b"-" + hit.group(), hit.group() * 2, b"1,5", hit.group()[::-1]]
+            )
+            return data[: hit.start()] + new + data[hit.end() :]
+    if choice == 6:  # swap two lines
+        m = rng.randrange(len(lines))
+        lines[n], lines[m] = lines[m], lines[n]
+        return b"".join(lines)
+    at = rng.randrange(len(data) + 1)  # insert a telling token
+    return data[:at] + rng.choice(_TOKENS) + data[at:]
+
+
+def _json_nodes(node: object, path: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _json_nodes(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _json_nodes(value, (*path, index))
+
+
+def mutate_json(data: bytes, rng: random.Random) -> bytes | None:
+    """Swap one value of a JSON document for one of another type, or drop or repeat it."""
+    from decimal import Decimal
+
+    try:
+        document = json.loads(data, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    paths = [p for p in _json_nodes(document) if p]
+    if not paths:
+        return None
+    path = rng.choice(paths)
+    parent: Any = document
+    for step in path[:-1]:
+        parent = parent[step]
+    key = path[-1]
+    action = rng.randrange(4)
+    if action == 0:
+        del parent[key]
+    elif action == 1 and isinstance(parent, list):
+        parent.insert(int(str(key)), parent[key])
+    else:
+        parent[key] = rng.choice(_JSON_SWAPS)
+    return json.dumps(document, default=str).encode()
+
+
+class Mutator:
+    """libFuzzer's byte mutations, real-file damage, and JSON type swaps, mixed."""
+
+    def __init__(self, parser: str, corpus: list[bytes]) -> None:
+        self.parser = parser
+        self.corpus = corpus
+
+    def __call__(self, data: bytes, max_size: int, seed: int) -> bytes:
+        import atheris
+
+        rng = random.Random(seed)
+        roll = rng.random()
+        if data and roll < 0.35:
+            out: bytes | None = mutate_text(data, rng, self.corpus)
+        elif data and self.parser in _JSON_TARGETS and roll < 0.6:
+            out = mutate_json(data, rng)
+        else:
+            out = None
+        if out is None:
+            out = atheris.Mutate(data, max_size)
+        return out[:max_size]
+
+
+# --------------------------------------------------------------------------- worker
+
+
+_NOISE: Final = re.compile(r"'[^']*'|\"[^\"]*\"|[\d.,+-]+")
+
+
+def _signature(exc: BaseException) -> tuple[str, str]:
+    """Type and innermost frame of our code: two inputs with the same one are one crash."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [
+        f for f in frames if ("/connectors/" in f.filename or "/cashapp/" in f.filename)
+        and not f.filename.endswith("bench/fuzz.py")
+    ]  # fmt: skip
+    frame = (ours or frames or [None])[-1]
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+    return type(exc).__name__, where
+
+
+class Worker:
+    """The test function libFuzzer calls: runs the target, records distinct crashes."""
+
+    def __init__(self, target: Target, out: Path, stats: Path) -> None:
+        self.target = target
+        self.out = out
+        self.stats = stats
+        self.executions = 0
+        self.crashes: dict[str, dict[str, str]] = {}
+        self.started = time.monotonic()
+        self.flushed = self.started
+
+    def __call__(self, data: bytes) -> None:
+        from connectors.base import FileRefused
+
+        self.executions += 1
+        try:
+            result = self.target.run(data)
+        except FileRefused:
+            problem = None
+        except Exception as exc:  # any other exception is what we are looking for
+            kind, where = _signature(exc)
+            self._record(data, kind, where, str(exc)[:300], traceback.format_exc())
+            problem = None
+        else:
+            problem = self.target.check(result)
+        if problem is not None:
+            # one bug, many amounts and places: the signature keeps only the words
+            words = _NOISE.sub("_", problem.split(" (")[0])[:120]
+            self._record(data, "invalid record", words, problem[:300], problem)
+        now = time.monotonic()
+        if now - self.flushed > 1.0:
+            self.flush()
+
+    def _record(self, data: bytes, kind: str, where: str, message: str, detail: str) -> None:
+        signature = hashlib.sha256(f"{kind}|{where}".encode()).hexdigest()[:12]
+        if signature in self.crashes:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        stem = self.out / f"{self.target.name}-{signature}"
+        stem.with_suffix(".bin").write_bytes(data)
+        stem.with_suffix(".txt").write_text(f"{kind} at {where}\n\n{detail}\n", encoding="utf-8")
+        self.crashes[signature] = {
+            "signature": signature,
+            "kind": kind,
+            "message": message,
+            "where": where,
+            "input_file": str(stem.with_suffix(".bin")),
+        }
+        self.flush()
+
+    def flush(self) -> None:
+        self.flushed = time.monotonic()
+        state = {
+            "executions": self.executions,
+            "seconds": self.flushed - self.started,
+            "crashes": list(self.crashes.values()),
+        }
+        tmp = self.stats.with_suffix(".tmp")
+        tmp.write_text(json.dumps(state), encoding="utf-8")
+        tmp.replace(self.stats)
+
+
+def _worker_main(argv: list[str]) -> None:
+    """Entry point of one parser's worker process (see the module note)."""
+    import atheris
+
+    parser = argparse.ArgumentParser(prog="python -m cashapp.bench.fuzz")
+    parser.add_argument("parser", choices=PARSERS)
+    parser.add_argument("--executions", type=int, required=True)
+    parser.add_argument("--seconds", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    with atheris.instrument_imports(include=["connectors", "cashapp.money", "cashapp.ingest"]):
+        import cashapp.ingest  # noqa: F401  (instrumented import)
+        import connectors  # noqa: F401
+
+    fuzz_target = target(args.parser)
+    corpus_dir = args.work / "corpus"
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    corpus = seeds(args.parser)
+    for data in corpus:
+        (corpus_dir / hashlib.sha1(data).hexdigest()).write_bytes(data)  # noqa: S324
+    worker = Worker(fuzz_target, args.out, args.work / "stats.json")
+    worker.flush()
+    libfuzzer = [
+        "cashapp-fuzz",
+        f"-runs={args.executions}",
+        f"-max_total_time={args.seconds}",
+        f"-timeout={TIMEOUT_SECONDS}",
+        f"-rss_limit_mb={RSS_LIMIT_MB}",
+        f"-max_len={MAX_LEN}",
+        f"-seed={args.seed}",
+        f"-artifact_prefix={args.out}/{args.parser}-",
+        "-print_final_stats=1",
+        str(corpus_dir),
+    ]
+    atheris.Setup(libfuzzer, worker, custom_mutator=Mutator(args.parser, corpus))
+    atheris.Fuzz()
+
+
+# --------------------------------------------------------------------------- driver
+
+_EXECUTED: Final = re.compile(r"stat::number_of_executed_units:\s*(\d+)")
+_DONE: Final = re.compile(r"Done (\d+) runs in")
+
+
+def fuzz_parser(
+    parser: str,
+    *,
+    executions: int,
+    seconds: int,
+    out: Path,
+    seed: int = 1,
+    nice: int = 0,
+) -> FuzzOutcome:
+    """Fuzz one parser in a worker process until ``executions`` or ``seconds`` is reached."""
+    if parser not in PARSERS:
+        raise ValueError(f"unknown parser {parser!r}; known: {', '.join(PARSERS)}")
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"cashapp-fuzz-{parser}-"))
+    try:
+        command = [
+            sys.executable, "-m", "cashapp.bench.fuzz", parser,
+            "--executions", str(executions), "--seconds", str(seconds),
+            "--out", str(out), "--work", str(work), "--seed", str(seed),
+        ]  # fmt: skip
+        if nice:
+            command = ["nice", "-n", str(nice), *command]
+        log = work / "libfuzzer.log"
+        started = time.monotonic()
+        with log.open("wb") as sink:
+            code = subprocess.call(  # noqa: S603  (our own interpreter and module)
+                command, stdout=sink, stderr=subprocess.STDOUT, cwd=_REPO
+            )
+        elapsed = time.monotonic() - started
+        text = log.read_text(encoding="utf-8", errors="replace")
+        stats_file = work / "stats.json"
+        stats = json.loads(stats_file.read_text()) if stats_file.exists() else {}
+        crashes = [Crash(**c) for c in stats.get("crashes", [])]
+        counted = _EXECUTED.findall(text) or _DONE.findall(text)
+        done = int(counted[-1]) if counted else int(stats.get("executions", 0))
+        if code != 0 and not counted:  # libFuzzer stopped it: a hang, memory or a fatal error
+            crashes.append(_fatal(parser, text, out, work, code))
+        return FuzzOutcome(parser, done, elapsed, tuple(crashes))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _fatal(parser: str, log: str, out: Path, work: Path, code: int) -> Crash:
+    if "ERROR: libFuzzer: timeout" in log:
+        kind = "timeout"
+    elif "out-of-memory" in log:
+        kind = "out of memory"
+    else:
+        kind = f"worker exited {code}"
+    artifacts = re.findall(r"Test unit written to (\S+)", log)
+    keep = out / f"{parser}-{kind.replace(' ', '-')}.log"
+    keep.write_text(log[-20_000:], encoding="utf-8")
+    where = artifacts[-1] if artifacts else str(keep)
+    signature = hashlib.sha256(f"{parser}|{kind}".encode()).hexdigest()[:12]
+    return Crash(signature, kind, log.strip().splitlines()[-1][:300] if log else "", where, where)
+
+
+def run_fuzz(
+    parsers: tuple[str, ...] = PARSERS,
+    *,
+    executions: int,
+    seconds: int,
+    out: Path,
+    seed: int = 1,
+    nice: int = 0,
+) -> list[FuzzOutcome]:
+    """Fuzz each parser in turn; one outcome per parser."""
+    return [
+        fuzz_parser(p, executions=executions, seconds=seconds, out=out, seed=seed, nice=nice)
+        for p in parsers
+    ]
+
+
+if __name__ == "__main__":
+    _worker_main(sys.argv[1:])
+    os._exit(0)
