@@ -69,7 +69,7 @@ def _day(text: str, where: str) -> date:
         if value.isdigit():  # the API's unix seconds
             return datetime.fromtimestamp(int(value), tz=UTC).date()
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # seconds past what the calendar holds
         raise FileRefused(f"created date {text!r} is not a date", where) from None
 
 
@@ -102,6 +102,11 @@ class StripeReportConnector:
             raise FileRefused("missing column created_utc (or created)", "line 1")
         records: list[PaymentRecord] = []
         for line, raw in enumerate(reader, start=2):
+            if None in raw:  # DictReader keeps surplus cells under the key None
+                cells = len(header) + len(raw[None])
+                raise FileRefused(
+                    f"the row has {cells} cells; the header has {len(header)}", f"line {line}"
+                )
             row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
             if not any(row.values()):
                 continue

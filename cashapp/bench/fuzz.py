@@ -122,32 +122,42 @@ def seeds(parser: str) -> list[bytes]:
     shared = shared_conformance()
     peer = shared / "peer" / "files"
     by_parser: dict[str, Callable[[], list[bytes]]] = {
-        "bai2": lambda: _files(_FIXTURES / "bai2", ("input.*",))
-        + _files(shared / "bai2", ("*.bai*", "*.txt"))
-        + _files(peer / "bai2", ("*",)),
-        "nacha": lambda: _files(_FIXTURES / "nacha", ("input.*",))
-        + [_nacha_ctx_seed()]
-        + _files(shared / "nacha", ("*.ach", "*.txt"))
-        + _files(peer / "nacha", ("*",)),
+        "bai2": lambda: [
+            *_files(_FIXTURES / "bai2", ("input.*",)),
+            *_files(shared / "bai2", ("*.bai*", "*.txt")),
+            *_files(peer / "bai2", ("*",)),
+        ],
+        "nacha": lambda: [
+            *_files(_FIXTURES / "nacha", ("input.*",)),
+            _nacha_ctx_seed(),
+            *_files(shared / "nacha", ("*.ach", "*.txt")),
+            *_files(peer / "nacha", ("*",)),
+        ],
         "x12_820": _x12_seeds,
-        "camt": lambda: _files(_FIXTURES / "camt053", ("input.*",))
-        + _files(_FIXTURES / "camt054", ("input.*",))
-        + _files(shared / "camt", ("*.xml",))
-        + _files(peer / "camt052", ("*",))
-        + _files(peer / "camt053", ("*",))
-        + _files(peer / "camt054", ("*",)),
-        "mt940": lambda: _files(_FIXTURES / "mt940", ("input.*",))
-        + _files(shared / "mt940", ("*",))
-        + _files(peer / "mt940", ("*",))
-        + _files(peer / "mt942", ("*",)),
-        "ofx": lambda: _files(_FIXTURES / "ofx", ("input.*",))
-        + _files(shared / "ofx", ("*",))
-        + _files(peer / "ofx", ("*",)),
+        "camt": lambda: [
+            *_files(_FIXTURES / "camt053", ("input.*",)),
+            *_files(_FIXTURES / "camt054", ("input.*",)),
+            *_files(shared / "camt", ("*.xml",)),
+            *_files(peer / "camt052", ("*",)),
+            *_files(peer / "camt053", ("*",)),
+            *_files(peer / "camt054", ("*",)),
+        ],
+        "mt940": lambda: [
+            *_files(_FIXTURES / "mt940", ("input.*",)),
+            *_files(shared / "mt940", ("*",)),
+            *_files(peer / "mt940", ("*",)),
+            *_files(peer / "mt942", ("*",)),
+        ],
+        "ofx": lambda: [
+            *_files(_FIXTURES / "ofx", ("input.*",)),
+            *_files(shared / "ofx", ("*",)),
+            *_files(peer / "ofx", ("*",)),
+        ],
         "csv": lambda: _files(_FIXTURES / "csv", ("bank_export.csv",)),
-        "stripe": lambda: _files(_FIXTURES / "stripe", ("input.*",)) + [_stripe_seeds()[0]],
-        "stripe_api": lambda: [_stripe_seeds()[1]] + _files(shared / "stripe", ("*.json",)),
-        "plastiq": lambda: _files(_FIXTURES / "plastiq", ("input.*",)) + list(_plastiq_seeds()),
-        "plaid": lambda: [_plaid_seed()] + _files(shared / "plaid", ("*.json",)),
+        "stripe": lambda: [*_files(_FIXTURES / "stripe", ("input.*",)), _stripe_seeds()[0]],
+        "stripe_api": lambda: [_stripe_seeds()[1], *_files(shared / "stripe", ("*.json",))],
+        "plastiq": lambda: [*_files(_FIXTURES / "plastiq", ("input.*",)), *_plastiq_seeds()],
+        "plaid": lambda: [_plaid_seed(), *_files(shared / "plaid", ("*.json",))],
     }
     found = [data for data in by_parser[parser]() if data]
     return [data[:MAX_LEN] for data in found]
@@ -343,14 +353,17 @@ def check_extract(result: object) -> str | None:
         return "an issue that is not a warning or an error"
     if any(i.severity == "error" for i in result.issues):
         return None
-    for record in result.records:
+    records: tuple[object, ...] = result.records  # a buggy connector breaks its types
+    for record in records:
         if not isinstance(record, PaymentRecord):
             return f"a record of type {type(record).__name__}"
         where = record.location or "a record"
-        if not isinstance(record.amount, Decimal) or not record.amount.is_finite():
-            return f"{where}: amount {record.amount!r} is not a finite Decimal"
-        if not isinstance(record.value_date, date) or isinstance(record.value_date, datetime):
-            return f"{where}: value_date {record.value_date!r} is not a date"
+        amount: object = record.amount
+        day: object = record.value_date
+        if not isinstance(amount, Decimal) or not amount.is_finite():
+            return f"{where}: amount {amount!r} is not a finite Decimal"
+        if not isinstance(day, date) or isinstance(day, datetime):
+            return f"{where}: value_date {day!r} is not a date"
         if record.kind not in KINDS:
             return f"{where}: unknown kind {record.kind!r}"
         try:
@@ -488,7 +501,8 @@ def mutate_json(data: bytes, rng: random.Random) -> bytes | None:
     if action == 0:
         del parent[key]
     elif action == 1 and isinstance(parent, list):
-        parent.insert(int(str(key)), parent[key])
+        index = int(str(key))
+        parent.insert(index, parent[index])
     else:
         parent[key] = rng.choice(_JSON_SWAPS)
     return json.dumps(document, default=str).encode()
@@ -504,7 +518,7 @@ class Mutator:
     def __call__(self, data: bytes, max_size: int, seed: int) -> bytes:
         import atheris
 
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311  (mutation, not secrecy: libFuzzer's seed)
         roll = rng.random()
         if data and roll < 0.35:
             out: bytes | None = mutate_text(data, rng, self.corpus)
@@ -530,8 +544,8 @@ def _signature(exc: BaseException) -> tuple[str, str]:
         f for f in frames if ("/connectors/" in f.filename or "/cashapp/" in f.filename)
         and not f.filename.endswith("bench/fuzz.py")
     ]  # fmt: skip
-    frame = (ours or frames or [None])[-1]
-    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+    chosen = ours or frames
+    where = f"{Path(chosen[-1].filename).name}:{chosen[-1].lineno}" if chosen else "?"
     return type(exc).__name__, where
 
 
