@@ -17,6 +17,7 @@ import pytest
 from cashapp.bench.fuzz import PARSERS, check_extract, fuzz_parser, mutate_json, seeds, target
 from connectors.base import ExtractContext, FileRefused
 from connectors.plaid import PLAID
+from connectors.plastiq import PLASTIQ
 from connectors.stripe_api import STRIPE_API
 from connectors.stripe_report import STRIPE_REPORT
 
@@ -69,9 +70,17 @@ def test_json_mutation_swaps_a_value_for_another_type() -> None:
     import random
 
     original = b'{"added": [{"amount": "1.00"}]}'
-    mutated = {mutate_json(original, random.Random(n)) for n in range(40)}
-    assert original not in mutated
-    assert any(m is not None and b'"amount": null' in m for m in mutated)
+    mutated = [mutate_json(original, random.Random(n)) for n in range(200)]
+    assert all(m is not None and m != original for m in mutated)
+    lists = [json.loads(m).get("added") for m in mutated if m is not None]
+    amounts = {
+        type(txn["amount"]).__name__
+        for added in lists
+        if isinstance(added, list)
+        for txn in added
+        if isinstance(txn, dict) and "amount" in txn
+    }
+    assert {"str", "NoneType", "int", "list"} <= amounts
 
 
 # --------------------------------------------------------------------------- plaid crashes
@@ -151,3 +160,47 @@ def test_a_stripe_timestamp_beyond_the_calendar_is_refused(created: str) -> None
     with pytest.raises(FileRefused, match="is not a date") as refused:
         STRIPE_API.extract(json.dumps(landing).encode(), "stripe.json", ExtractContext())
     assert refused.value.location == "data[0]"
+
+
+# --------------------------------------------------------------------------- plastiq crashes
+
+PLASTIQ_HEADER = "Payment ID,Payment Date,Payer Business Name,Amount,Currency"
+PLASTIQ_ROW = "PQ-1,2026-11-17,Initech Software,2400.00,USD"
+
+
+def test_a_plastiq_row_with_more_cells_than_the_header_is_refused() -> None:
+    data = f"{PLASTIQ_HEADER}\n{PLASTIQ_ROW},surplus,cells\n"
+    with pytest.raises(FileRefused) as refused:
+        PLASTIQ.extract(data.encode(), "payments.csv", ExtractContext())
+    assert refused.value.reason == "the row has 7 cells; the header has 5"
+    assert refused.value.location == "line 2"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"{PLASTIQ_HEADER}\r{PLASTIQ_ROW}\n",  # a bare CR ends the header
+        f"{PLASTIQ_HEADER}\n{PLASTIQ_ROW}\rPQ-2,2026-11-17,Initech,5.00,USD\n",
+    ],
+)
+def test_a_bare_carriage_return_in_a_plastiq_export_ends_a_line(data: str) -> None:
+    result = PLASTIQ.extract(data.encode(), "payments.csv", ExtractContext())
+    assert check_extract(result) is None
+    assert Decimal("2400.00") in [r.amount for r in result.records]
+
+
+def test_a_bare_carriage_return_in_a_stripe_report_ends_a_line() -> None:
+    data = f"{STRIPE_HEADER}\r\ntxn_1,2026-11-10,usd,1000.00,29.30,charge\rtxn_2,2026-11-10,usd,5.00,0,charge\n"
+    result = STRIPE_REPORT.extract(data.encode(), "report.csv", ExtractContext())
+    assert [r.dedupe_key for r in result.records] == ["txn_1", "txn_1:fee", "txn_2"]
+
+
+def test_a_csv_cell_past_the_field_limit_is_refused_not_raised() -> None:
+    huge = "x" * 200_000
+    for connector, data in (
+        (PLASTIQ, f'{PLASTIQ_HEADER}\n{PLASTIQ_ROW[:-3]}"{huge}"\n'),
+        (STRIPE_REPORT, f'{STRIPE_HEADER}\ntxn_1,2026-11-10,usd,1,0,"{huge}"\n'),
+    ):
+        with pytest.raises(FileRefused, match="not readable as CSV") as refused:
+            connector.extract(data.encode(), "x.csv", ExtractContext())
+        assert refused.value.location == "line 2"
