@@ -549,6 +549,58 @@ def _signature(exc: BaseException) -> tuple[str, str]:
     return type(exc).__name__, where
 
 
+def classify(fuzz_target: Target, data: bytes) -> tuple[str, str, str, str] | None:
+    """``(kind, where, message, detail)`` of what ``data`` makes go wrong, or ``None``
+    when the parser refuses it cleanly or returns valid records."""
+    from connectors.base import FileRefused
+
+    try:
+        result = fuzz_target.run(data)
+    except FileRefused:
+        return None
+    except Exception as exc:  # any other exception is what we are looking for
+        kind, where = _signature(exc)
+        return kind, where, str(exc)[:300], traceback.format_exc()
+    problem = fuzz_target.check(result)
+    if problem is None:
+        return None
+    # one bug, many amounts and places: the signature keeps only the words
+    words = _NOISE.sub("_", problem.split(" (")[0])[:120]
+    return "invalid record", words, problem[:300], problem
+
+
+def minimise(fuzz_target: Target, data: bytes, *, budget: int = 20_000) -> bytes:
+    """The shortest input found that fails the same way as ``data`` (delta debugging:
+    drop ever smaller runs of lines, then of bytes, while the crash stays the same)."""
+    first = classify(fuzz_target, data)
+    if first is None:
+        return data
+    same = first[:2]
+    tries = 0
+
+    def still(candidate: bytes) -> bool:
+        nonlocal tries
+        tries += 1
+        found = classify(fuzz_target, candidate)
+        return found is not None and found[:2] == same
+
+    for split in (_lines, lambda d: [d[i : i + 1] for i in range(len(d))]):
+        parts = split(data)
+        size = max(len(parts) // 2, 1)
+        while size >= 1 and tries < budget:
+            at, shrunk = 0, False
+            while at < len(parts) and tries < budget:
+                candidate = parts[:at] + parts[at + size :]
+                if candidate and still(b"".join(candidate)):
+                    parts, shrunk = candidate, True
+                else:
+                    at += size
+            if not shrunk:
+                size //= 2
+        data = b"".join(parts)
+    return data
+
+
 class Worker:
     """The test function libFuzzer calls: runs the target, records distinct crashes."""
 
@@ -562,25 +614,11 @@ class Worker:
         self.flushed = self.started
 
     def __call__(self, data: bytes) -> None:
-        from connectors.base import FileRefused
-
         self.executions += 1
-        try:
-            result = self.target.run(data)
-        except FileRefused:
-            problem = None
-        except Exception as exc:  # any other exception is what we are looking for
-            kind, where = _signature(exc)
-            self._record(data, kind, where, str(exc)[:300], traceback.format_exc())
-            problem = None
-        else:
-            problem = self.target.check(result)
-        if problem is not None:
-            # one bug, many amounts and places: the signature keeps only the words
-            words = _NOISE.sub("_", problem.split(" (")[0])[:120]
-            self._record(data, "invalid record", words, problem[:300], problem)
-        now = time.monotonic()
-        if now - self.flushed > 1.0:
+        found = classify(self.target, data)
+        if found is not None:
+            self._record(data, *found)
+        if time.monotonic() - self.flushed > 1.0:
             self.flush()
 
     def _record(self, data: bytes, kind: str, where: str, message: str, detail: str) -> None:
