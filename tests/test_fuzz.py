@@ -14,12 +14,24 @@ from typing import Any
 
 import pytest
 
-from cashapp.bench.fuzz import PARSERS, check_extract, fuzz_parser, mutate_json, seeds, target
+from cashapp.bench.fuzz import (
+    PARSERS,
+    Target,
+    Worker,
+    check_extract,
+    classify,
+    fuzz_parser,
+    minimise,
+    mutate_json,
+    seeds,
+    target,
+)
 from connectors.base import ExtractContext, FileRefused
 from connectors.plaid import PLAID
 from connectors.plastiq import PLASTIQ
 from connectors.stripe_api import STRIPE_API
 from connectors.stripe_report import STRIPE_REPORT
+from tests.conftest import CliRunner
 
 pytest.importorskip("atheris")
 
@@ -64,6 +76,50 @@ def test_the_oracle_names_a_record_ingest_would_refuse() -> None:
     valid = PLAID.extract(data, "p.json", ExtractContext())
     assert check_extract(valid) is None
     assert check_extract("not a result") == "extract returned str, not an ExtractResult"
+
+
+def _fragile(data: bytes) -> object:
+    """A parser with two bugs, to see the harness catch, tell apart and shrink them."""
+    if data.startswith(b"{"):
+        return {}[data]  # KeyError
+    if b"!" in data:
+        raise ZeroDivisionError("bang")
+    raise FileRefused("not for me", "line 1")
+
+
+def test_distinct_crashes_are_saved_once_each_with_input_and_traceback(tmp_path: Path) -> None:
+    fragile = Target("fragile", _fragile, check_extract)
+    worker = Worker(fragile, tmp_path / "crashes", tmp_path / "stats.json")
+    for data in (b"fine", b"{a", b"{b", b"x!", b"y!y", b"plain"):
+        worker(data)
+    worker.flush()
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["executions"] == 6
+    assert sorted(c["kind"] for c in stats["crashes"]) == ["KeyError", "ZeroDivisionError"]
+    saved = sorted(p.name for p in (tmp_path / "crashes").iterdir())
+    assert len(saved) == 4  # an input and a traceback per crash
+    first = next(c for c in stats["crashes"] if c["kind"] == "KeyError")
+    assert Path(first["input_file"]).read_bytes() == b"{a"
+    assert "test_fuzz.py" in first["where"]
+
+
+def test_minimise_keeps_the_same_crash_in_fewer_bytes() -> None:
+    fragile = Target("fragile", _fragile, check_extract)
+    big = b"line one\nline two has the bang!\nline three\n"
+    small = minimise(fragile, big)
+    assert small == b"!"
+    assert classify(fragile, small) is not None
+    assert classify(fragile, b"harmless") is None
+
+
+def test_bench_fuzz_prints_a_row_per_parser(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli("bench", "fuzz", "--parser", "x12_820", "--executions", "300", "--out", tmp_path)
+    assert result.code == 0, result.stderr
+    (row,) = [line for line in result.stdout.splitlines() if "x12_820" in line]
+    assert "│ 300 " in row
+    refused = cli("bench", "fuzz", "--parser", "bai3")
+    assert refused.code == 2
+    assert "unknown parser 'bai3'" in refused.stderr
 
 
 def test_json_mutation_swaps_a_value_for_another_type() -> None:
