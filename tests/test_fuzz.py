@@ -26,6 +26,7 @@ from cashapp.bench.fuzz import (
     seeds,
     target,
 )
+from cashapp.money import MoneyError, parse_amount
 from connectors.base import ExtractContext, FileRefused
 from connectors.plaid import PLAID
 from connectors.plastiq import PLASTIQ
@@ -260,3 +261,19 @@ def test_a_csv_cell_past_the_field_limit_is_refused_not_raised() -> None:
         with pytest.raises(FileRefused, match="not readable as CSV") as refused:
             connector.extract(data.encode(), "x.csv", ExtractContext())
         assert refused.value.location == "line 2"
+
+
+# --------------------------------------------------------------------------- money crashes
+
+
+@pytest.mark.parametrize("text", ["-", "+", "()", "(-)", "- ", "$-", "-+"])
+def test_a_sign_without_digits_is_not_an_amount(text: str) -> None:
+    with pytest.raises(MoneyError):
+        parse_amount(text, "USD")
+
+
+def test_a_stripe_amount_that_is_only_a_sign_is_refused_with_its_line() -> None:
+    data = b"balance_transaction_id,created_utc,,currency,gross,fee,reporting_category\nt,,,usd,-"
+    with pytest.raises(FileRefused, match="gross: ") as refused:
+        STRIPE_REPORT.extract(data, "report.csv", ExtractContext())
+    assert refused.value.location == "line 2"
