@@ -706,6 +706,7 @@ def bench_fuzz(
         "var/bench/fuzz"
     ),
     seed: Annotated[int, typer.Option(help="libFuzzer's random seed.")] = 1,
+    jobs: Annotated[int, typer.Option(help="Parsers fuzzed at once (one core each).")] = 1,
 ) -> None:
     """Fuzz every parser with atheris: only a clean refusal or valid records may come out.
 
@@ -718,13 +719,15 @@ def bench_fuzz(
     unknown = [p for p in chosen if p not in PARSERS]
     if unknown:
         fail(f"unknown parser {unknown[0]!r}; known: {', '.join(PARSERS)}")
-    if executions < 1 or seconds < 1:
-        fail("--executions and --seconds must be at least 1")
+    if executions < 1 or seconds < 1 or jobs < 1:
+        fail("--executions, --seconds and --jobs must be at least 1")
     try:
         import atheris  # noqa: F401
     except ImportError:
         fail("bench fuzz needs atheris: pip install -e '.[dev]'")
-    outcomes = run_fuzz(chosen, executions=executions, seconds=seconds, out=out, seed=seed)
+    outcomes = run_fuzz(
+        chosen, executions=executions, seconds=seconds, out=out, seed=seed, jobs=jobs
+    )
     rows = [
         (o.parser, o.executions, len(o.crashes), f"{o.seconds:.1f}", f"{o.per_second:,.0f}")
         for o in outcomes

@@ -16,13 +16,14 @@ import pytest
 
 from cashapp.bench.fuzz import (
     PARSERS,
+    FuzzOutcome,
     Target,
     Worker,
     check_extract,
     classify,
-    fuzz_parser,
     minimise,
     mutate_json,
+    run_fuzz,
     seeds,
     target,
 )
@@ -41,15 +42,26 @@ SHORT_RUN = 2_000
 
 #: Crashes in parsers other engineers are reworking (issue 10), reported to them with the
 #: minimised input; the short run is expected to find them until those parsers are fixed.
-REPORTED: dict[str, str] = {}
+REPORTED: dict[str, str] = {
+    "camt": "camt keeps an amount finer than its currency (fixtures/camt053/v08-batch-reversal,"
+    " Ntry 3: 10.125 CHF) with a warning that it is kept, and ingest then refuses the file",
+}
+
+
+@pytest.fixture(scope="module")
+def short_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, FuzzOutcome]:
+    """One short run of every parser, two at a time (the machine's two cores)."""
+    out = tmp_path_factory.mktemp("fuzz")
+    outcomes = run_fuzz(PARSERS, executions=SHORT_RUN, seconds=60, out=out, jobs=2)
+    return {o.parser: o for o in outcomes}
 
 
 @pytest.mark.parametrize("parser", PARSERS)
-def test_short_fuzz_run_finds_no_crash(parser: str, tmp_path: Path) -> None:
-    if parser in REPORTED:
-        pytest.xfail(REPORTED[parser])
-    outcome = fuzz_parser(parser, executions=SHORT_RUN, seconds=60, out=tmp_path)
+def test_short_fuzz_run_finds_no_crash(parser: str, short_runs: dict[str, FuzzOutcome]) -> None:
+    outcome = short_runs[parser]
     described = [f"{c.kind} at {c.where}: {c.message} ({c.input_file})" for c in outcome.crashes]
+    if described and parser in REPORTED:
+        pytest.xfail(f"{REPORTED[parser]}; found: {described}")
     assert described == []
     assert outcome.executions >= SHORT_RUN
 

@@ -766,12 +766,22 @@ def run_fuzz(
     out: Path,
     seed: int = 1,
     nice: int = 0,
+    jobs: int = 1,
 ) -> list[FuzzOutcome]:
-    """Fuzz each parser in turn; one outcome per parser."""
-    return [
-        fuzz_parser(p, executions=executions, seconds=seconds, out=out, seed=seed, nice=nice)
-        for p in parsers
-    ]
+    """Fuzz each parser, ``jobs`` worker processes at a time; one outcome per parser, in
+    the order given (libFuzzer uses one core per worker)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+
+    def one(parser: str) -> FuzzOutcome:
+        return fuzz_parser(
+            parser, executions=executions, seconds=seconds, out=out, seed=seed, nice=nice
+        )
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # each thread waits on a process
+        return list(pool.map(one, parsers))
 
 
 if __name__ == "__main__":
