@@ -754,8 +754,37 @@ def _fatal(parser: str, log: str, out: Path, work: Path, code: int) -> Crash:
     keep = out / f"{parser}-{kind.replace(' ', '-')}.log"
     keep.write_text(log[-20_000:], encoding="utf-8")
     where = artifacts[-1] if artifacts else str(keep)
+    message = log.strip().splitlines()[-1][:300] if log else ""
+    if kind == "timeout" and artifacts:  # a hang, or only a slow instrumented run?
+        message = f"{message}; {_time_alone(parser, Path(artifacts[-1]))}"
     signature = hashlib.sha256(f"{parser}|{kind}".encode()).hexdigest()[:12]
-    return Crash(signature, kind, log.strip().splitlines()[-1][:300] if log else "", where, where)
+    return Crash(signature, kind, message, where, where)
+
+
+def _time_alone(parser: str, path: Path, limit: int = 60) -> str:
+    """How long the input takes uninstrumented, in a process of its own."""
+    try:
+        done = subprocess.run(  # noqa: S603  (our own interpreter and module)
+            [sys.executable, "-m", "cashapp.bench.fuzz", "--time", parser, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=limit,
+            cwd=_REPO,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return f"uninstrumented it still runs after {limit} s"
+    return f"uninstrumented it takes {done.stdout.strip() or done.stderr.strip()[-200:]}"
+
+
+def time_input(parser: str, path: Path) -> float:
+    """Seconds ``parser`` takes on the input in ``path`` (whatever the outcome)."""
+    fuzz_target = target(parser)
+    data = path.read_bytes()
+    classify(fuzz_target, b"")  # the oracle's lazy imports are not the parser's time
+    started = time.perf_counter()
+    classify(fuzz_target, data)
+    return time.perf_counter() - started
 
 
 def run_fuzz(
@@ -785,5 +814,8 @@ def run_fuzz(
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--time"]:
+        print(f"{time_input(sys.argv[2], Path(sys.argv[3])):.2f} s")
+        sys.exit(0)
     _worker_main(sys.argv[1:])
     os._exit(0)
