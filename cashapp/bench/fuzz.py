@@ -78,6 +78,8 @@ MAX_LEN: Final = 12_288
 
 _REPO: Final = Path(__file__).resolve().parents[2]
 _FIXTURES: Final = _REPO / "fixtures"
+#: Most bytes one of our mutations may add (libFuzzer grows inputs gradually itself).
+_MAX_GROWTH: Final = 512
 _JSON_TARGETS: Final = frozenset({"stripe_api", "plaid", "plastiq"})
 
 
@@ -530,6 +532,8 @@ class Mutator:
             out = mutate_json(data, rng)
         else:
             out = None
+        if out is not None and len(out) > len(data) + _MAX_GROWTH:
+            out = None  # a repeated long line doubles a one-line format: growth is slow
         if out is None:
             out = atheris.Mutate(data, max_size)
         return out[:max_size]
