@@ -26,12 +26,11 @@ from cashapp.bench.fuzz import (
     check_extract,
     classify,
     minimise,
-    mutate_json,
-    mutate_text,
     run_fuzz,
     seeds,
     target,
 )
+from cashapp.bench.fuzz_mutate import mutate_json, mutate_text
 from cashapp.money import MoneyError, parse_amount
 from connectors.base import ExtractContext, FileRefused
 from connectors.plaid import PLAID

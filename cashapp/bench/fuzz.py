@@ -27,8 +27,9 @@ Worked example::
     parser  executions  crashes  seconds  exec/s
     plaid        20000        0     14.1   1,418
 
-This module imports only the standard library at the top: atheris instruments modules as
-they are imported, so the connectors must be imported after the instrumentation starts.
+Seeds live in :mod:`cashapp.bench.fuzz_seeds`, mutations in :mod:`cashapp.bench.fuzz_mutate`.
+These three modules import only the standard library at the top: atheris instruments
+modules as they are imported, so the connectors must be imported after it starts.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ import argparse
 import hashlib
 import json
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -45,10 +45,13 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+from cashapp.bench.fuzz_mutate import Mutator, lines_of
+from cashapp.bench.fuzz_seeds import FIXTURES, MAX_LEN, seeds
 
 #: Every fuzzed parser, in the order a full run takes them. ``x12_820`` is the X12 820
 #: remittance parser NACHA CTX addenda go through, fuzzed on its own as well.
@@ -72,15 +75,8 @@ PARSERS: Final = (
 #: limit reported a 31 kB MT940 statement that parses in 0.11 s alone.
 TIMEOUT_SECONDS: Final = 10
 RSS_LIMIT_MB: Final = 2048
-#: Inputs longer than this are cut (a truncated seed is one more damaged file): long
-#: inputs slow every execution and add little the short ones do not reach.
-MAX_LEN: Final = 12_288
 
 _REPO: Final = Path(__file__).resolve().parents[2]
-_FIXTURES: Final = _REPO / "fixtures"
-#: Most bytes one of our mutations may add (libFuzzer grows inputs gradually itself).
-_MAX_GROWTH: Final = 512
-_JSON_TARGETS: Final = frozenset({"stripe_api", "plaid", "plastiq"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,216 +104,6 @@ class FuzzOutcome:
         return self.executions / self.seconds if self.seconds else 0.0
 
 
-# --------------------------------------------------------------------------- seeds
-
-
-def shared_conformance() -> Path:
-    """The shared corpus beside the project (``../shared/conformance``), if present."""
-    return _REPO.parent / "shared" / "conformance"
-
-
-def _files(folder: Path, patterns: tuple[str, ...]) -> list[bytes]:
-    if not folder.is_dir():
-        return []
-    found = sorted({p for pattern in patterns for p in folder.rglob(pattern) if p.is_file()})
-    return [p.read_bytes() for p in found]
-
-
-def seeds(parser: str) -> list[bytes]:
-    """Seed inputs for ``parser``: fixtures, writer outputs and the shared files."""
-    shared = shared_conformance()
-    peer = shared / "peer" / "files"
-    by_parser: dict[str, Callable[[], list[bytes]]] = {
-        "bai2": lambda: [
-            *_files(_FIXTURES / "bai2", ("input.*",)),
-            *_files(shared / "bai2", ("*.bai*", "*.txt")),
-            *_files(peer / "bai2", ("*",)),
-        ],
-        "nacha": lambda: [
-            *_files(_FIXTURES / "nacha", ("input.*",)),
-            _nacha_ctx_seed(),
-            *_files(shared / "nacha", ("*.ach", "*.txt")),
-            *_files(peer / "nacha", ("*",)),
-        ],
-        "x12_820": _x12_seeds,
-        "camt": lambda: [
-            *_files(_FIXTURES / "camt053", ("input.*",)),
-            *_files(_FIXTURES / "camt054", ("input.*",)),
-            *_files(shared / "camt", ("*.xml",)),
-            *_files(peer / "camt052", ("*",)),
-            *_files(peer / "camt053", ("*",)),
-            *_files(peer / "camt054", ("*",)),
-        ],
-        "mt940": lambda: [
-            *_files(_FIXTURES / "mt940", ("input.*",)),
-            *_files(shared / "mt940", ("*",)),
-            *_files(peer / "mt940", ("*",)),
-            *_files(peer / "mt942", ("*",)),
-        ],
-        "ofx": lambda: [
-            *_files(_FIXTURES / "ofx", ("input.*",)),
-            *_files(shared / "ofx", ("*",)),
-            *_files(peer / "ofx", ("*",)),
-        ],
-        "csv": lambda: _files(_FIXTURES / "csv", ("bank_export.csv",)),
-        "stripe": lambda: [*_files(_FIXTURES / "stripe", ("input.*",)), _stripe_seeds()[0]],
-        "stripe_api": lambda: [_stripe_seeds()[1], *_files(shared / "stripe", ("*.json",))],
-        "plastiq": lambda: [*_files(_FIXTURES / "plastiq", ("input.*",)), *_plastiq_seeds()],
-        "plaid": lambda: [_plaid_seed(), *_files(shared / "plaid", ("*.json",))],
-    }
-    found = [data for data in by_parser[parser]() if data]
-    return [data[:MAX_LEN] for data in found]
-
-
-def _stripe_seeds() -> tuple[bytes, bytes]:
-    from datetime import UTC, datetime
-    from decimal import Decimal
-
-    from cashapp.bench.platforms import (
-        CardHolder,
-        StripeCharge,
-        StripeTransaction,
-        card_fee,
-        stripe_landing_json,
-        stripe_report_csv,
-    )
-
-    holder = CardHolder("cus_F1", "Acme Plumbing Supply", "ap@acme.example")
-    charge = StripeCharge("ch_3F1", Decimal("1000.00"), holder, "Card payment", "INV-104511")
-    at = datetime(2026, 11, 10, 9, 30, tzinfo=UTC)
-    fee = card_fee(Decimal("1000.00"))
-    txns = [
-        StripeTransaction(
-            "txn_1", at, "charge", Decimal("1000.00"), fee, "ch_3F1", charge, "po_1", "stripe"
-        ),
-        StripeTransaction(
-            "txn_2", at.replace(hour=15), "refund", Decimal("-100.00"), Decimal("0.00"),
-            "re_1F1", charge, "po_1", "stripe",
-        ),
-        StripeTransaction(
-            "txn_3", at.replace(hour=16), "dispute", Decimal("-900.00"), Decimal("15.00"),
-            "du_1F1", charge, "po_1", "stripe", "fraudulent",
-        ),
-        StripeTransaction(
-            "txn_4", at.replace(day=12), "dispute_reversal", Decimal("900.00"),
-            Decimal("-15.00"), "du_1F1", charge, "po_1", "stripe",
-        ),
-        StripeTransaction(
-            "txn_5", at.replace(day=13), "payout", Decimal("-770.70"), Decimal("0.00"), "po_1",
-            None, "po_1", "stripe",
-        ),
-    ]  # fmt: skip
-    return stripe_report_csv(txns), stripe_landing_json(txns)
-
-
-def _plastiq_seeds() -> tuple[bytes, bytes]:
-    from datetime import UTC, date, datetime
-    from decimal import Decimal
-
-    from cashapp.bench.platforms import CardHolder, PlastiqPayment, plastiq_csv, plastiq_json
-
-    holder = CardHolder("", "Initech Software", "ap@initech.example")
-    payments = [
-        PlastiqPayment(
-            f"PQ-2000000{n}", datetime(2026, 11, 11, 10 + n, tzinfo=UTC), holder, amount,
-            number, memo, "PQO-FFFFFFFFFF", date(2026, 11, 16), "plastiq-csv",
-        )
-        for n, (amount, number, memo) in enumerate(
-            [(Decimal("2400.10"), "INV-104501", ""), (Decimal("815.50"), "", "Invoice 104502")]
-        )
-    ]  # fmt: skip
-    return plastiq_csv(payments), plastiq_json(payments)
-
-
-def _plaid_seed() -> bytes:
-    document = {
-        "plaid_sync": {"cursor": "c1", "item_id": "item_1"},
-        "accounts": [{"account_id": "acc_1", "mask": "0000", "name": "Checking"}],
-        "added": [
-            {
-                "transaction_id": "tx_1",
-                "account_id": "acc_1",
-                "amount": "-1250.00",
-                "iso_currency_code": "USD",
-                "date": "2026-11-10",
-                "name": "ACH CREDIT NORTHWIND INV-104523",
-                "pending": False,
-                "payment_channel": "other",
-                "payment_meta": {"reference_number": "INV-104523", "payer": "Northwind"},
-                "counterparties": [{"name": "Northwind Inc"}],
-            },
-            {
-                "transaction_id": "tx_2",
-                "account_id": "acc_1",
-                "amount": 15,
-                "iso_currency_code": "USD",
-                "date": "2026-11-11",
-                "name": "SERVICE FEE",
-                "pending": False,
-            },
-            {"transaction_id": "tx_3", "amount": "-5.00", "date": "2026-11-12", "pending": True},
-        ],
-        "modified": [],
-        "removed": [{"transaction_id": "tx_0"}],
-    }
-    return json.dumps(document, indent=1).encode()
-
-
-def _x12_payloads() -> list[str]:
-    from decimal import Decimal
-
-    from connectors.base import RemittanceLine
-    from connectors.nacha_writer import ctx_820_addenda
-
-    lines = [
-        RemittanceLine("INV-1001", "IV", Decimal("100.00"), Decimal("120.00"), Decimal("20.00")),
-        RemittanceLine("INV-1002", "IV", Decimal("50.00")),
-        RemittanceLine("PO-77", "PO", Decimal("-5.00")),
-    ]
-    return [
-        "".join(ctx_820_addenda("ACME CORP", lines)),
-        "".join(ctx_820_addenda("GLOBEX", lines[:1], element_sep="|", segment_term="\n")),
-    ]
-
-
-def _x12_seeds() -> list[bytes]:
-    return [payload.encode("latin-1") for payload in _x12_payloads()]
-
-
-def _nacha_ctx_seed() -> bytes:
-    from datetime import UTC, date, datetime
-    from decimal import Decimal
-
-    from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
-
-    payload = _x12_payloads()[0]
-    addenda = tuple(payload[i : i + 80] for i in range(0, len(payload), 80))
-    entry = AchEntry(
-        transaction_code="22",
-        rdfi_routing="021000021",
-        account="12345678",
-        amount=Decimal("145.00"),
-        individual_id="ACME",
-        name="ACME CORP",
-        addenda=addenda,
-    )
-    batch = AchBatch(
-        company_name="ACME CORP",
-        company_id="1234567890",
-        sec_code="CTX",
-        entry_description="PAYMENT",
-        effective_date=date(2026, 11, 10),
-        originating_dfi="02100002",
-        entries=(entry,),
-    )
-    return write_nacha(
-        [batch],
-        immediate_destination="091000019",
-        immediate_origin="021000021",
-        created=datetime(2026, 11, 10, 9, 0, tzinfo=UTC),
-    )
-
-
 # --------------------------------------------------------------------------- targets
 
 
@@ -336,7 +122,7 @@ def _csv_context() -> Any:
     from connectors.base import ExtractContext
 
     profiles: dict[str, Any] = {}
-    for path in sorted(_FIXTURES.glob("csv/*/profile.toml")):
+    for path in sorted(FIXTURES.glob("csv/*/profile.toml")):
         profiles.update(tomllib.loads(path.read_text(encoding="utf-8"))["sources"]["csv"])
     return ExtractContext(sources={"csv": profiles})
 
@@ -424,121 +210,6 @@ def target(parser: str) -> Target:
     return Target(parser, run, check_extract)
 
 
-# --------------------------------------------------------------------------- mutation
-
-_DIGITS: Final = re.compile(rb"\d+")
-_JSON_SWAPS: Final[tuple[object, ...]] = (
-    None, True, 0, -1, 10**30, "", " ", "1,5", "-0", "NaN", "Infinity", "1e400", "XYZ",
-    "2026-02-30", "9999-99-99", [], {}, [None], {"": None}, "x" * 300,
-)  # fmt: skip
-_TOKENS: Final = (
-    b"-", b"+", b",", b".", b"0", b"9", b"99999999999999999999", b"USD", b"XYZ", b"JPY",
-    b"KWD", b"EUR", b"NaN", b"\n", b"\r\n", b"\x00", b"-}", b"</", b"<", b">", b'"', b";",
-    b"/", b"?", b"  ", b"\xff", b"1,234.56", b"976,61",
-)  # fmt: skip
-
-
-def _lines(data: bytes) -> list[bytes]:
-    return data.splitlines(keepends=True) or [data]
-
-
-def mutate_text(data: bytes, rng: random.Random, others: list[bytes]) -> bytes:
-    """One damage of the kind real files suffer (see the module note)."""
-    choice = rng.randrange(8)
-    lines = _lines(data)
-    n = rng.randrange(len(lines))
-    if choice == 0:  # truncate anywhere
-        return data[: rng.randrange(len(data) + 1)]
-    if choice == 1:  # delete a line
-        return b"".join(lines[:n] + lines[n + 1 :])
-    if choice == 2:  # duplicate a line
-        return b"".join(lines[: n + 1] + lines[n:])
-    if choice == 3:  # cut a line short (a row that lost its trailing columns)
-        line = lines[n]
-        lines[n] = line[: rng.randrange(len(line) + 1)] + (b"\n" if line.endswith(b"\n") else b"")
-        return b"".join(lines)
-    if choice == 4 and others:  # splice in lines of another seed
-        other = _lines(rng.choice(others))
-        m = rng.randrange(len(other))
-        return b"".join(lines[:n] + other[m : m + rng.randint(1, 3)] + lines[n:])
-    if choice == 5:  # change a number
-        numbers = list(_DIGITS.finditer(data))
-        if numbers:
-            hit = rng.choice(numbers)
-            new = rng.choice(
-                [b"", b"0", b"-" + hit.group(), hit.group() * 2, b"1,5", hit.group()[::-1]]
-            )
-            return data[: hit.start()] + new + data[hit.end() :]
-    if choice == 6:  # swap two lines
-        m = rng.randrange(len(lines))
-        lines[n], lines[m] = lines[m], lines[n]
-        return b"".join(lines)
-    at = rng.randrange(len(data) + 1)  # insert a telling token
-    return data[:at] + rng.choice(_TOKENS) + data[at:]
-
-
-def _json_nodes(node: object, path: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _json_nodes(value, (*path, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _json_nodes(value, (*path, index))
-
-
-def mutate_json(data: bytes, rng: random.Random) -> bytes | None:
-    """Swap one value of a JSON document for one of another type, or drop or repeat it."""
-    from decimal import Decimal
-
-    try:
-        document = json.loads(data, parse_float=Decimal)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    paths = [p for p in _json_nodes(document) if p]
-    if not paths:
-        return None
-    path = rng.choice(paths)
-    parent: Any = document
-    for step in path[:-1]:
-        parent = parent[step]
-    key = path[-1]
-    action = rng.randrange(4)
-    if action == 0:
-        del parent[key]
-    elif action == 1 and isinstance(parent, list):
-        index = int(str(key))
-        parent.insert(index, parent[index])
-    else:
-        parent[key] = rng.choice(_JSON_SWAPS)
-    return json.dumps(document, default=str).encode()
-
-
-class Mutator:
-    """libFuzzer's byte mutations, real-file damage, and JSON type swaps, mixed."""
-
-    def __init__(self, parser: str, corpus: list[bytes]) -> None:
-        self.parser = parser
-        self.corpus = corpus
-
-    def __call__(self, data: bytes, max_size: int, seed: int) -> bytes:
-        import atheris
-
-        rng = random.Random(seed)  # noqa: S311  (mutation, not secrecy: libFuzzer's seed)
-        roll = rng.random()
-        if data and roll < 0.35:
-            out: bytes | None = mutate_text(data, rng, self.corpus)
-        elif data and self.parser in _JSON_TARGETS and roll < 0.6:
-            out = mutate_json(data, rng)
-        else:
-            out = None
-        if out is not None and len(out) > len(data) + _MAX_GROWTH:
-            out = None  # a repeated long line doubles a one-line format: growth is slow
-        if out is None:
-            out = atheris.Mutate(data, max_size)
-        return out[:max_size]
-
-
 # --------------------------------------------------------------------------- worker
 
 
@@ -592,7 +263,7 @@ def minimise(fuzz_target: Target, data: bytes, *, budget: int = 20_000) -> bytes
         found = classify(fuzz_target, candidate)
         return found is not None and found[:2] == same
 
-    for split in (_lines, lambda d: [d[i : i + 1] for i in range(len(d))]):
+    for split in (lines_of, lambda d: [d[i : i + 1] for i in range(len(d))]):
         parts = split(data)
         size = max(len(parts) // 2, 1)
         while size >= 1 and tries < budget:
