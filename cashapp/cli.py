@@ -795,6 +795,55 @@ def bench_speed(
     )
 
 
+@bench_app.command("fuzz")
+def bench_fuzz(
+    parser: Annotated[
+        list[str] | None, typer.Option(help="A parser to fuzz (repeatable); default all.")
+    ] = None,
+    executions: Annotated[int, typer.Option(help="Executions per parser.")] = 1_000_000,
+    seconds: Annotated[int, typer.Option(help="Time limit per parser, seconds.")] = 3600,
+    out: Annotated[Path, typer.Option(help="Where crashing inputs are written.")] = Path(
+        "var/bench/fuzz"
+    ),
+    seed: Annotated[int, typer.Option(help="libFuzzer's random seed.")] = 1,
+    jobs: Annotated[int, typer.Option(help="Parsers fuzzed at once (one core each).")] = 1,
+) -> None:
+    """Fuzz every parser with atheris: only a clean refusal or valid records may come out.
+
+    Prints executions, distinct crashes, seconds and exec/s per parser; each crash's input
+    and traceback go to ``--out``. Exits 1 on any crash.
+    """
+    from cashapp.bench.fuzz import PARSERS, run_fuzz
+
+    chosen = tuple(parser or PARSERS)
+    unknown = [p for p in chosen if p not in PARSERS]
+    if unknown:
+        fail(f"unknown parser {unknown[0]!r}; known: {', '.join(PARSERS)}")
+    if executions < 1 or seconds < 1 or jobs < 1:
+        fail("--executions, --seconds and --jobs must be at least 1")
+    try:
+        import atheris  # noqa: F401
+    except ImportError:
+        fail("bench fuzz needs atheris: pip install -e '.[dev]'")
+    outcomes = run_fuzz(
+        chosen, executions=executions, seconds=seconds, out=out, seed=seed, jobs=jobs
+    )
+    rows = [
+        (o.parser, o.executions, len(o.crashes), f"{o.seconds:.1f}", f"{o.per_second:,.0f}")
+        for o in outcomes
+    ]
+    print_rows(("parser", "executions", "crashes", "seconds", "exec/s"), rows, OutputFormat.table)
+    crashes = [(o.parser, c) for o in outcomes for c in o.crashes]
+    for name, crash in crashes:
+        err.print(
+            f"crash: {name}: {crash.kind} at {crash.where}: {crash.message} ({crash.input_file})",
+            highlight=False,
+            markup=False,
+        )
+    if crashes:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: errors become one message and an exit code, never a traceback.
 

@@ -126,7 +126,7 @@ def parse_amount(
         negative, raw = True, raw[1:-1].strip()
     if raw.endswith("-"):  # some bank exports put the sign last
         negative, raw = not negative, raw[:-1].strip()
-    if raw[:1] in "+-":
+    if raw[:1] in ("+", "-"):  # not `in "+-"`: the empty string is in every string
         negative, raw = (not negative if raw[0] == "-" else negative), raw[1:].strip()
     if raw[:3].upper() == currency.upper():
         raw = raw[3:].strip()

@@ -117,18 +117,25 @@ def _mapping(context: ExtractContext) -> dict[str, str]:
 
 
 def _csv_rows(text: str, mapping: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [mapping.get(_norm(n), _norm(n)) for n in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")
-    rows = []
-    for line, raw in enumerate(reader, start=2):
-        row = {
-            mapping.get(_norm(k or ""), _norm(k or "")): (v or "").strip() for k, v in raw.items()
-        }
-        if any(row.values()):
-            rows.append((f"line {line}", row))
+    # newline="": the reader itself ends a line at CR, LF or CRLF, and keeps quoted ones
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [mapping.get(_norm(n), _norm(n)) for n in reader.fieldnames or []]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")
+        rows = []
+        for line, raw in enumerate(reader, start=2):
+            if None in raw:  # DictReader keeps surplus cells under the key None
+                cells = len(header) + len(raw[None])
+                raise FileRefused(
+                    f"the row has {cells} cells; the header has {len(header)}", f"line {line}"
+                )
+            row = {mapping.get(_norm(k), _norm(k)): (v or "").strip() for k, v in raw.items()}
+            if any(row.values()):
+                rows.append((f"line {line}", row))
+    except csv.Error as exc:  # e.g. a cell past the csv module's field size limit
+        raise FileRefused(f"not readable as CSV: {exc}", f"line {reader.line_num + 1}") from None
     return rows
 
 

@@ -69,7 +69,7 @@ def _day(text: str, where: str) -> date:
         if value.isdigit():  # the API's unix seconds
             return datetime.fromtimestamp(int(value), tz=UTC).date()
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # seconds past what the calendar holds
         raise FileRefused(f"created date {text!r} is not a date", where) from None
 
 
@@ -91,21 +91,33 @@ class StripeReportConnector:
 
     def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
         text = decode_text(data).lstrip("\ufeff")
-        reader = csv.DictReader(io.StringIO(text))
-        header = [n.strip().lower() for n in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise FileRefused(
-                f"not a Stripe balance report: missing column(s) {', '.join(missing)}", "line 1"
-            )
-        if "created_utc" not in header and "created" not in header:
-            raise FileRefused("missing column created_utc (or created)", "line 1")
+        # newline="": the reader itself ends a line at CR, LF or CRLF, and keeps quoted ones
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         records: list[PaymentRecord] = []
-        for line, raw in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-            if not any(row.values()):
-                continue
-            records += records_for_row(row, f"line {line}")
+        try:
+            header = [n.strip().lower() for n in reader.fieldnames or []]
+            missing = [c for c in REQUIRED if c not in header]
+            if missing:
+                raise FileRefused(
+                    f"not a Stripe balance report: missing column(s) {', '.join(missing)}",
+                    "line 1",
+                )
+            if "created_utc" not in header and "created" not in header:
+                raise FileRefused("missing column created_utc (or created)", "line 1")
+            for line, raw in enumerate(reader, start=2):
+                if None in raw:  # DictReader keeps surplus cells under the key None
+                    cells = len(header) + len(raw[None])
+                    raise FileRefused(
+                        f"the row has {cells} cells; the header has {len(header)}", f"line {line}"
+                    )
+                row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+                if not any(row.values()):
+                    continue
+                records += records_for_row(row, f"line {line}")
+        except csv.Error as exc:  # e.g. a cell past the csv module's field size limit
+            raise FileRefused(
+                f"not readable as CSV: {exc}", f"line {reader.line_num + 1}"
+            ) from None
         return ExtractResult(records=tuple(records), record_count=len(records))
 
 
