@@ -15,11 +15,12 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cashapp.money import MoneyError, check_currency, parse_amount
+from cashapp.money import MAX_AMOUNT, MoneyError, check_currency, parse_amount
 
 DEFAULT_CONFIG_FILE = "cashapp.toml"
 
@@ -45,6 +46,26 @@ class MatchingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestConfig:
+    """``[ingest]``: limits every file is held to before anything is written."""
+
+    #: a record whose |amount| is larger refuses its whole file (an amount no AR team
+    #: receives is a broken file or a typo, and one would overflow the run's totals)
+    max_payment_amount: Decimal = Decimal("1000000000.00")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProfile:
+    """``[import.customers]`` / ``[import.invoices]``: how the ERP's export is written."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    #: strptime format of the dates; "" = ISO 8601 (YYYY-MM-DD) only, anything else refused
+    date_format: str = ""
+    #: the export's decimal mark: "." or ","
+    decimal: str = "."
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration."""
 
@@ -63,6 +84,9 @@ class Config:
     accounts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACCOUNTS))
     customer_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_columns: Mapping[str, str] = field(default_factory=dict)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    customer_import: ImportProfile = field(default_factory=ImportProfile)
+    invoice_import: ImportProfile = field(default_factory=ImportProfile)
     source_path: str = ""  # the file this came from ("" = built-in defaults)
 
 
@@ -133,12 +157,61 @@ def _money(key: str, value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ConfigError(f'{key}: expected an amount such as "5.00", got {value!r}')
     try:
-        amount = parse_amount(str(value), "USD")
+        amount = parse_amount(str(value), "USD", decimal=".")
     except MoneyError as exc:
         raise ConfigError(f"{key}: {exc}") from exc
     if amount < 0:
         raise ConfigError(f"{key}: must not be negative")
     return amount
+
+
+def _ceiling(key: str, value: object) -> Decimal:
+    amount = _money(key, value)
+    if not Decimal(1) <= amount <= MAX_AMOUNT:
+        raise ConfigError(f"{key}: must be between 1 and {MAX_AMOUNT} (DECIMAL(18,4))")
+    return amount
+
+
+def _date_format(key: str, value: object) -> str:
+    """A strptime format that reads back a whole calendar date (day, month and year)."""
+    fmt = _str(key, value)
+    sample = date(2024, 12, 31)
+    try:
+        parsed = datetime.strptime(sample.strftime(fmt), fmt).date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        parsed = None
+    if parsed != sample:
+        raise ConfigError(
+            f"{key}: {fmt!r} does not read back a full date (use strptime codes, e.g. %d/%m/%Y)"
+        )
+    return fmt
+
+
+def _decimal_mark(key: str, value: object) -> str:
+    mark = _str(key, value)
+    if mark not in (".", ","):
+        raise ConfigError(f'{key}: must be "." or ",", not {mark!r}')
+    return mark
+
+
+#: ``[ingest]`` keys, each with its reader; IngestConfig holds their defaults.
+_INGEST_KEYS: dict[str, Callable[[str, object], object]] = {
+    "max_payment_amount": _ceiling,
+}
+
+
+def _import_profile(prefix: str, value: object, fields: tuple[str, ...]) -> ImportProfile:
+    table = _table(prefix, value)
+    _check_keys(prefix, table, {"columns", "date_format", "decimal"})
+    return ImportProfile(
+        columns=_column_map(f"{prefix}.columns", table.get("columns", {}), fields),
+        date_format=(
+            _date_format(f"{prefix}.date_format", table["date_format"])
+            if "date_format" in table
+            else ""
+        ),
+        decimal=_decimal_mark(f"{prefix}.decimal", table.get("decimal", ".")),
+    )
 
 
 def _str_list(key: str, value: object) -> list[str]:
@@ -291,6 +364,7 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         "schedule",
         "accounts",
         "import",
+        "ingest",
     }
     _check_keys("config", data, sections)
     kwargs: dict[str, Any] = {"source_path": source_path}
@@ -365,20 +439,23 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         **{k: _account_code(f"accounts.{k}", v) for k, v in accounts.items()},
     }
 
+    ingest = _table("ingest", data.get("ingest", {}))
+    _check_keys("ingest", ingest, set(_INGEST_KEYS))
+    ingest_values: dict[str, Any] = {
+        name: _INGEST_KEYS[name](f"ingest.{name}", value) for name, value in ingest.items()
+    }
+    kwargs["ingest"] = IngestConfig(**ingest_values)
+
     imports = _table("import", data.get("import", {}))
     _check_keys("import", imports, {"customers", "invoices"})
     if "customers" in imports:
-        customers = _table("import.customers", imports["customers"])
-        _check_keys("import.customers", customers, {"columns"})
-        kwargs["customer_columns"] = _column_map(
-            "import.customers.columns", customers.get("columns", {}), CUSTOMER_FIELDS
-        )
+        profile = _import_profile("import.customers", imports["customers"], CUSTOMER_FIELDS)
+        kwargs["customer_import"] = profile
+        kwargs["customer_columns"] = profile.columns
     if "invoices" in imports:
-        invoices = _table("import.invoices", imports["invoices"])
-        _check_keys("import.invoices", invoices, {"columns"})
-        kwargs["invoice_columns"] = _column_map(
-            "import.invoices.columns", invoices.get("columns", {}), INVOICE_FIELDS
-        )
+        profile = _import_profile("import.invoices", imports["invoices"], INVOICE_FIELDS)
+        kwargs["invoice_import"] = profile
+        kwargs["invoice_columns"] = profile.columns
     return Config(**kwargs)
 
 

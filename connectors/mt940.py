@@ -215,7 +215,7 @@ def _checked_currency(code: str, where: str) -> str:
 
 def _amount(text: str, currency: str, where: str) -> Decimal:
     try:
-        return parse_amount(text, currency, decimal_comma=True)
+        return parse_amount(text, currency, decimal=",")  # SWIFT: comma decimal
     except MoneyError as exc:
         raise FileRefused(f"the amount {text!r} cannot be read: {exc}", where) from exc
 

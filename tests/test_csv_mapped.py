@@ -288,7 +288,7 @@ def test_profiles_validate_into_frozen_dataclasses() -> None:
         date_format="%d.%m.%Y",
         debit_column="Soll",
         credit_column="Haben",
-        decimal_comma=True,
+        decimal=",",
         currency="EUR",
         payer_column="Name",
         remittance_columns=("Text",),
