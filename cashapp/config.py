@@ -56,7 +56,7 @@ class IngestConfig:
 
 @dataclass(frozen=True, slots=True)
 class ImportProfile:
-    """``[import.customers]`` / ``[import.invoices]``: how the ERP's export is written."""
+    """``[import.invoices]`` (and the columns of ``[import.customers]``): how the ERP writes."""
 
     columns: Mapping[str, str] = field(default_factory=dict)
     #: strptime format of the dates; "" = ISO 8601 (YYYY-MM-DD) only, anything else refused
@@ -85,7 +85,6 @@ class Config:
     customer_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_columns: Mapping[str, str] = field(default_factory=dict)
     ingest: IngestConfig = field(default_factory=IngestConfig)
-    customer_import: ImportProfile = field(default_factory=ImportProfile)
     invoice_import: ImportProfile = field(default_factory=ImportProfile)
     source_path: str = ""  # the file this came from ("" = built-in defaults)
 
@@ -202,7 +201,9 @@ _INGEST_KEYS: dict[str, Callable[[str, object], object]] = {
 
 def _import_profile(prefix: str, value: object, fields: tuple[str, ...]) -> ImportProfile:
     table = _table(prefix, value)
-    _check_keys(prefix, table, {"columns", "date_format", "decimal"})
+    # customers carry neither dates nor amounts: only their columns are mapped
+    formats = {"date_format", "decimal"} if "amount" in fields else set()
+    _check_keys(prefix, table, {"columns", *formats})
     return ImportProfile(
         columns=_column_map(f"{prefix}.columns", table.get("columns", {}), fields),
         date_format=(
@@ -450,7 +451,6 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
     _check_keys("import", imports, {"customers", "invoices"})
     if "customers" in imports:
         profile = _import_profile("import.customers", imports["customers"], CUSTOMER_FIELDS)
-        kwargs["customer_import"] = profile
         kwargs["customer_columns"] = profile.columns
     if "invoices" in imports:
         profile = _import_profile("import.invoices", imports["invoices"], INVOICE_FIELDS)

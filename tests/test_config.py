@@ -60,7 +60,8 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
         ("[ingest]\nmax_payment = '5'\n", "ingest.max_payment: unknown key"),
         ("[import.invoices]\ndate_format = '%d/%m'\n", "import.invoices.date_format"),
         ("[import.invoices]\ndecimal = ';'\n", "import.invoices.decimal: must be"),
-        ("[import.customers]\ndate_formt = '%d/%m/%Y'\n", "import.customers.date_formt: unknown"),
+        ("[import.customers]\ndate_format = '%d/%m/%Y'\n", "import.customers.date_format: unknown"),
+        ("[import.invoices]\ndate_formt = '%d/%m/%Y'\n", "import.invoices.date_formt: unknown"),
         ("[databse]\npath = 'x'\n", "config.databse: unknown key"),
         ("[sources.nosuch]\nx = 1\n", "sources.nosuch: unknown source"),
         (
@@ -102,4 +103,4 @@ def test_the_ingest_ceiling_and_import_profiles_are_read(tmp_path: Path) -> None
     assert config.ingest.max_payment_amount == Decimal("250000.00")
     assert config.invoice_import.date_format == "%d/%m/%Y"
     assert config.invoice_import.decimal == ","
-    assert config.customer_import.date_format == ""  # ISO only
+    assert parse_config({}).invoice_import.date_format == ""  # ISO only
