@@ -362,12 +362,12 @@ def _decide_guarded(
         decision = decide(payment, book, rules, settings)
     except (MoneyError, ArithmeticError) as exc:
         return _out_of_range(payment, str(exc))
-    for amount in (
-        *(a.amount for a in decision.allocations),
-        *(e.amount for e in decision.exceptions),
-    ):
-        if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
-            return _out_of_range(payment, f"{amount} {payment.currency} exceeds DECIMAL(18,4)")
+    for allocation in decision.allocations:
+        if abs(allocation.amount) > MAX_AMOUNT:
+            return _out_of_range(payment, f"{allocation.amount} exceeds DECIMAL(18,4)")
+    for raised in decision.exceptions:
+        if abs(raised.amount) > MAX_AMOUNT:
+            return _out_of_range(payment, f"{raised.amount} exceeds DECIMAL(18,4)")
     return decision
 
 
