@@ -28,6 +28,7 @@ from rich.table import Table
 from cashapp.config import Config, ConfigError, load_config
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
+from cashapp.matching.model import EXCEPTION_STATUSES, EXCEPTION_TYPES
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.matching.rules import RulesError
 from cashapp.pull import PullOutcome, PullRefused, pull_plaid, pull_stripe
@@ -383,6 +384,10 @@ def exceptions_list(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """List the exception queue, oldest first."""
+    if status != "all" and status not in EXCEPTION_STATUSES:
+        fail(f"unknown --status {status!r}; valid: {', '.join((*EXCEPTION_STATUSES, 'all'))}")
+    if type is not None and type not in EXCEPTION_TYPES:
+        fail(f"unknown --type {type!r}; valid: {', '.join(EXCEPTION_TYPES)}")
     sql = (
         "SELECT exception_id, type, status, amount, currency, payment_id, invoice_number,"
         " reason_code, detail, suggestions FROM exceptions WHERE (? = 'all' OR status = ?)"

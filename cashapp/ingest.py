@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from cashapp.bounded_read import read_bounded
 from cashapp.config import Config, IngestConfig
-from cashapp.money import MoneyError, check_currency, quantize
+from cashapp.money import NO_CURRENCY, MoneyError, check_currency, quantize
 from cashapp.statements import StatementCheck, break_issues, check_statements
 from cashapp.store import Store, utcnow
 from cashapp.workers import available_cpus, worker_context
@@ -90,6 +90,7 @@ def context_for(config: Config) -> ExtractContext:
         ach_company_ids=config.ach_company_ids,
         default_currency=config.default_currency,
         sources=config.sources,
+        max_payment_amount=config.ingest.max_payment_amount,
     )
 
 
@@ -181,19 +182,38 @@ def extract_file(
         first = errors[0]
         more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
         raise FileRefused(first.message + more, first.location)
+    ceiling = context.max_payment_amount
+    no_currency = ""
     for record in result.records:
-        _validate_record(record)
+        _validate_record(record, ceiling)
+        if record.currency == NO_CURRENCY and not no_currency:
+            no_currency = record.location
+    if no_currency:
+        warning = Issue(
+            "warning",
+            f"amounts in {NO_CURRENCY} (ISO 4217 'no currency', as anonymised and test"
+            " statements write them): kept with two decimals; no invoice is in XXX",
+            no_currency or None,
+        )
+        result = replace(result, issues=(*result.issues, warning))
     return result
 
 
-def _validate_record(record: PaymentRecord) -> None:
+def _validate_record(record: PaymentRecord, ceiling: Decimal | None = None) -> None:
     where = record.location or None
     try:
-        if check_currency(record.currency) != record.currency:
+        currency = check_currency(record.currency, allow_no_currency=True)
+        if currency != record.currency:
             raise FileRefused(f"currency {record.currency!r} is not upper-case ISO 4217", where)
         quantize(record.amount, record.currency)
     except MoneyError as exc:
         raise FileRefused(str(exc), where) from exc
+    if ceiling is not None and abs(record.amount) > ceiling:
+        raise FileRefused(
+            f"amount {record.amount} {record.currency} is above the per-payment ceiling"
+            f" ({ceiling}, ingest.max_payment_amount)",
+            where,
+        )
     if not record.dedupe_key:
         raise FileRefused("record has no identity (empty dedupe key)", where)
 

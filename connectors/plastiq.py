@@ -209,7 +209,7 @@ def read_rows(rows: list[tuple[str, dict[str, str]]], context: ExtractContext) -
             raise FileRefused(f"unknown status {row.get('status')!r}", where)
         try:
             currency = check_currency((row.get("currency") or context.default_currency).upper())
-            amount = parse_amount(row["amount"], currency)
+            amount = parse_amount(row["amount"], currency, decimal=".")
         except MoneyError as exc:
             raise FileRefused(str(exc), where) from None
         if amount <= 0:

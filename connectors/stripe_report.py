@@ -75,7 +75,7 @@ def _day(text: str, where: str) -> date:
 
 def _money(text: str, currency: str, column: str, where: str) -> Decimal:
     try:
-        return parse_amount(text or "0", currency)
+        return parse_amount(text or "0", currency, decimal=".")  # Stripe writes points
     except MoneyError as exc:
         raise FileRefused(f"{column}: {exc}", where) from None
 

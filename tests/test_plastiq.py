@@ -165,3 +165,18 @@ def test_another_export_layout_is_read_through_the_configured_headers(
     refused = cli("ingest", export, "--format", "plastiq", config=bad)
     assert refused.code == 2
     assert "sources.plastiq.columns.payment_idd: unknown column" in refused.stderr
+
+
+def test_a_connect_api_amount_with_a_decimal_comma_is_refused_not_read_100x() -> None:
+    """Issue 10: "2400,00" as text in a JSON object is not 240,000.00."""
+    payment = {
+        "id": "PQ-1",
+        "createdAt": "2026-11-17T15:04:05Z",
+        "status": "DEPOSITED",
+        "targetAmount": {"value": "2400,00", "currency": "USD"},
+        "payer": {"businessName": "Initech Software"},
+        "payout": {"id": "PO-1", "date": "2026-11-19"},
+    }
+    data = json.dumps({"data": [payment]}).encode()
+    with pytest.raises(FileRefused, match="2400,00"):
+        PLASTIQ.extract(data, "plastiq-payments.json", ExtractContext())
