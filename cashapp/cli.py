@@ -82,7 +82,8 @@ state = _State()
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # the message is text, not markup: a key such as ``[ingest]`` must reach the user whole
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -858,13 +859,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         app(args=list(argv) if argv is not None else None, standalone_mode=True)
     except (ConfigError, RulesError, StoreError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_REFUSED)
     except Exception as exc:
         if os.environ.get("CASHAPP_DEBUG") == "1":
             raise
         err.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}"
+            f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}"
             " (set CASHAPP_DEBUG=1 for the traceback)",
             highlight=False,
         )
