@@ -7,7 +7,6 @@ config, bad file, bad SQL). Errors are one clear message on stderr, never a trac
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -25,6 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cashapp.config import Config, ConfigError, load_config
+from cashapp.csvsafe import write_csv
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
@@ -141,10 +141,9 @@ def print_rows(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat, title: str = ""
 ) -> None:
     if fmt is OutputFormat.csv:
+        # people open these in spreadsheets: cells that would run as formulas are escaped
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[_cell(v) for v in row] for row in rows])
+        write_csv(buffer, columns, ([_cell(v) for v in row] for row in rows))
         sys.stdout.write(buffer.getvalue())
         return
     if fmt is OutputFormat.json:
@@ -555,21 +554,45 @@ def export_journal_file(
         str | None,
         typer.Option("--through", help="Post movements dated up to YYYY-MM-DD (default: all)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out if it already exists.")
+    ] = False,
 ) -> None:
     """Post what cash application did to the journal, then export the lines not yet exported.
 
     Posting is idempotent and every entry balances per currency; each export stamps its
-    entries with a batch id, so the next export carries only what is new.
+    entries with a batch id, so the next export carries only what is new. An existing
+    --out file is never replaced without --force, and nothing new writes no file at all.
     """
-    from cashapp.journal import JournalError, export_journal, post_journal
+    from cashapp.journal import (
+        ExportRefused,
+        JournalError,
+        check_target,
+        export_journal,
+        post_journal,
+    )
 
     until = _parse_day(through, "--through") if through else None
+    try:
+        check_target(target, force=force)
+    except ExportRefused as exc:
+        fail(str(exc))
     with _store() as store:
         try:
             posted = post_journal(store, state.config().accounts, through=until)
         except JournalError as exc:
             fail(str(exc))
-        exported = export_journal(store, target)
+        try:
+            exported = export_journal(store, target, force=force)
+        except ExportRefused as exc:
+            fail(f"{exc}; nothing was stamped as exported")
+    if exported.path is None:
+        out.print(
+            f"posted {posted.entries:,} journal entries; nothing new to export"
+            f" ({target} not written)",
+            highlight=False,
+        )
+        return
     out.print(
         f"posted {posted.entries:,} journal entries; exported {exported.entries:,} entries"
         f" ({exported.lines:,} lines) to {exported.path} as batch {exported.batch}",
