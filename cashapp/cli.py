@@ -21,11 +21,13 @@ from typing import Annotated, Any, NoReturn
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cashapp.config import Config, ConfigError, load_config
 from cashapp.csvsafe import write_csv
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
+from cashapp.masking import mask_text
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.matching.rules import RulesError
@@ -79,7 +81,8 @@ state = _State()
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # escaped: messages name config sections such as "[query] timeout_seconds"
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     raise typer.Exit(code)
 
 
@@ -346,6 +349,8 @@ def exceptions_show(exception_id: str) -> None:
     if row is None:
         fail(f"no exception {exception_id!r}")
     data = dict(zip(names, row, strict=True))
+    for key in ("payer_name", "remittance"):
+        data[key] = mask_text(str(data[key])) if data.get(key) is not None else None
     for key in (
         "exception_id",
         "type",
@@ -420,23 +425,20 @@ def query(
     ],
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Run a read-only SQL query against the views and tables (writes are refused)."""
+    """Run one read-only SQL query against the public views (v_*); writes are refused.
+
+    Base tables are not reachable: the views are the contract, and they mask account
+    numbers. A statement running past [query] timeout_seconds is stopped (exit 2).
+    """
+    from cashapp.sandbox import QueryRefused, run_query
+
+    timeout = state.config().query_timeout_seconds
     with _reader() as con:
         try:
-            statements = con.extract_statements(sql)
-        except duckdb.Error as exc:
-            fail(f"bad SQL: {exc}")
-        if len(statements) != 1:
-            fail("give exactly one SQL statement")
-        if statements[0].type != duckdb.StatementType.SELECT:
-            fail(f"only read-only queries are allowed (got {statements[0].type.name})")
-        try:
-            cursor = con.execute(sql)
-        except duckdb.Error as exc:
-            fail(f"query failed: {exc}")
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-    print_rows(columns, rows, format)
+            result = run_query(con, sql, timeout_seconds=timeout)
+        except QueryRefused as exc:
+            fail(str(exc))
+    print_rows(result.columns, result.rows, format)
 
 
 def _print_pull(result: PullOutcome, what: str) -> None:

@@ -63,6 +63,7 @@ class Config:
     accounts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACCOUNTS))
     customer_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_columns: Mapping[str, str] = field(default_factory=dict)
+    query_timeout_seconds: int = 60  # `cashapp query` interrupts a statement after this
     source_path: str = ""  # the file this came from ("" = built-in defaults)
 
 
@@ -291,6 +292,7 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         "schedule",
         "accounts",
         "import",
+        "query",
     }
     _check_keys("config", data, sections)
     kwargs: dict[str, Any] = {"source_path": source_path}
@@ -364,6 +366,13 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         **DEFAULT_ACCOUNTS,
         **{k: _account_code(f"accounts.{k}", v) for k, v in accounts.items()},
     }
+
+    query = _table("query", data.get("query", {}))
+    _check_keys("query", query, {"timeout_seconds"})
+    if "timeout_seconds" in query:
+        kwargs["query_timeout_seconds"] = _int(1, 86_400)(
+            "query.timeout_seconds", query["timeout_seconds"]
+        )
 
     imports = _table("import", data.get("import", {}))
     _check_keys("import", imports, {"customers", "invoices"})

@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from cashapp.masking import sql_macros
+
 SCHEMA_VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
@@ -100,6 +102,7 @@ class Store:
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utcnow()]
                 )
             applied.append(name)
+        self.con.execute(sql_macros())  # the maskers the views use
         self.con.execute(_views_sql())
         return applied
 

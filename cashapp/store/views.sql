@@ -2,14 +2,20 @@
 -- contract: BI tools and scripts rely on them. More columns may be added, never renamed.
 -- Recreated on every open, so a view change needs no migration.
 
+-- Masking (cashapp.masking): account columns are masked at ingest; free text a person
+-- reads through a view goes through the macros mask_text (IBANs, numbers after an
+-- account keyword) or mask_label (also any run of 9+ digits: statement ids, file names),
+-- created with these views from the Python rules. No view exposes payments.raw, the
+-- record as the bank sent it; `cashapp query` reads only these views.
+
 -- The payer is the customer the matcher identified, else the customer its active
 -- applications went to (the set-based path records it there only).
 CREATE OR REPLACE VIEW v_payments AS
 SELECT p.payment_id, p.source, p.source_ref, p.kind, p.amount, p.currency, p.value_date,
-       p.payer_name, p.remittance, p.status,
+       mask_text(p.payer_name) AS payer_name, mask_text(p.remittance) AS remittance, p.status,
        p.payer_account, p.refs AS "references", p.related_ref, p.reason_code, p.account,
        p.type_code, coalesce(p.customer_id, a.customer_id) AS customer_id, p.file_id,
-       p.location, p.ingested_at, p.matched_at
+       mask_label(p.location) AS location, p.ingested_at, p.matched_at
 FROM payments p
 LEFT JOIN (SELECT payment_id, min(customer_id) AS customer_id FROM applications
            WHERE status = 'active' GROUP BY payment_id) a USING (payment_id);
@@ -66,3 +72,18 @@ FROM payments p
 LEFT JOIN app USING (payment_id)
 LEFT JOIN exc USING (payment_id)
 GROUP BY ALL;
+
+-- Every bank statement's tie-out as delivered (reports.daily_report adds the gap check).
+CREATE OR REPLACE VIEW v_statement_checks AS
+SELECT c.file_id, mask_label(f.name) AS file, c.account, c.currency,
+       mask_label(c.statement) AS statement, c.opening_date, c.opening, c.movement_count,
+       c.movements, c.closing_date, c.closing, c.difference, c.status, c.day
+FROM statement_checks c JOIN source_files f USING (file_id);
+
+CREATE OR REPLACE VIEW v_account_balances AS
+SELECT account, currency, as_of, kind, type_code, amount, file_id FROM account_balances;
+
+CREATE OR REPLACE VIEW v_source_files AS
+SELECT file_id, sha256, connector, mask_label(name) AS name, received_at, record_count,
+       payment_count, new_count, control_total, status, mask_text(issues) AS issues
+FROM source_files;
