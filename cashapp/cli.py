@@ -310,7 +310,8 @@ def exceptions_list(
     """List the exception queue, oldest first."""
     sql = (
         "SELECT exception_id, type, status, amount, currency, payment_id, invoice_number,"
-        " reason_code, detail, suggestions FROM exceptions WHERE (? = 'all' OR status = ?)"
+        " reason_code, mask_text(detail), suggestions FROM exceptions"
+        " WHERE (? = 'all' OR status = ?)"
         " AND (? IS NULL OR type = ?) ORDER BY opened_at, exception_id"
     )
     with _reader() as con:
@@ -349,7 +350,7 @@ def exceptions_show(exception_id: str) -> None:
     if row is None:
         fail(f"no exception {exception_id!r}")
     data = dict(zip(names, row, strict=True))
-    for key in ("payer_name", "remittance"):
+    for key in ("payer_name", "remittance", "detail"):
         data[key] = mask_text(str(data[key])) if data.get(key) is not None else None
     for key in (
         "exception_id",

@@ -247,7 +247,8 @@ def check_target(path: Path, *, force: bool = False) -> None:
 
     An existing file is the day's GL load, perhaps already sent: it is replaced only with
     ``force``. A missing folder is refused rather than created, so a typo in the path
-    cannot scatter files where nobody looks.
+    cannot scatter files where nobody looks; a folder we may not write to is found by
+    creating (and at once removing) an unnamed file in it.
     """
     if path.is_dir():
         raise ExportRefused(f"cannot write {path}: it is a folder")
@@ -255,6 +256,11 @@ def check_target(path: Path, *, force: bool = False) -> None:
         raise ExportRefused(f"{path} already exists; use --force to replace it")
     if not path.parent.is_dir():
         raise ExportRefused(f"cannot write {path}: folder {path.parent} does not exist")
+    try:  # a folder we may not write to: find out now, before posting changes the database
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ExportRefused(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _write_temporary(path: Path, rows: list[tuple[object, ...]]) -> Path:

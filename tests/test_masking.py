@@ -7,6 +7,8 @@ full IBAN, and ``query`` could read ``payments.raw`` with every account number i
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -15,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cashapp.masking import mask_label, mask_text, sql_macros
+from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
 from connectors.base import mask_account
 from tests.conftest import REPO, CliRunner
 
@@ -192,3 +195,41 @@ def test_the_raw_record_keeps_what_traceability_needs(cli: CliRunner, db: Path) 
     )
     (row,) = json.loads(located.stdout)
     assert row["name"].endswith("input.xml")
+
+
+def test_the_exception_queue_masks_payer_text(cli: CliRunner, tmp_path: Path) -> None:
+    """A specialist's screen is a view too: remittance with the payer's IBAN is masked."""
+    account = Bai2Account(
+        "987654321",
+        "USD",
+        (
+            Bai2Transaction(
+                "195",
+                Decimal("100.00"),
+                "FW1",
+                "",
+                "ORG=UNKNOWN PAYER LTD OBI=FROM IBAN GB29NWBK60161331926819 ACCT 000123456789",
+            ),
+        ),
+    )
+    path = tmp_path / "day.bai2"
+    path.write_bytes(
+        write_bai2(
+            [account],
+            sender="021000021",
+            receiver="OURCO",
+            file_id="9",
+            created=datetime(2026, 11, 20, 6, 0, tzinfo=UTC),
+            as_of=date(2026, 11, 20),
+        )
+    )
+    assert cli("ingest", path).code == 0
+    assert cli("match").code == 0
+    listed = cli("exceptions", "list", "--format", "json")
+    (exception,) = json.loads(listed.stdout)
+    shown = cli("exceptions", "show", exception["exception_id"])
+    assert shown.code == 0, shown.stderr
+    for text in (listed.stdout, shown.stdout):
+        assert "GB29NWBK60161331926819" not in text
+        assert "000123456789" not in text
+    assert "******6819" in shown.stdout

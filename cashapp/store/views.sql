@@ -29,7 +29,7 @@ FROM applications a;
 CREATE OR REPLACE VIEW v_exceptions AS
 SELECT exception_id, payment_id, invoice_number, type, status, amount, reason_code,
        assignee, opened_at, resolved_at, suggestions,
-       currency, customer_id, detail, notes, resolution, version
+       currency, customer_id, mask_text(detail) AS detail, notes, resolution, version
 FROM exceptions;
 
 CREATE OR REPLACE VIEW v_invoices AS
