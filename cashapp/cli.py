@@ -622,7 +622,8 @@ def demo(
     with _reader() as con:
         print_daily_report(daily_report(con, result.business_day))
         open_rows = con.execute(
-            "SELECT type, amount, currency, payment_id, invoice_number, detail FROM exceptions"
+            "SELECT type, amount, currency, payment_id, invoice_number, mask_text(detail) AS detail"
+            " FROM exceptions"
             " WHERE status = 'open' ORDER BY type, amount DESC"
         )
         cols = [d[0] for d in open_rows.description or []]
