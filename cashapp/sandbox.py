@@ -1,4 +1,4 @@
-"""The ``query`` verb's sandbox: one read-only SELECT over the public views, with a time limit.
+"""The ``query`` verb's sandbox: one read-only SELECT over masked relations, with a time limit.
 
 Three walls, each sufficient for its own concern:
 
@@ -7,12 +7,15 @@ Three walls, each sufficient for its own concern:
    payments RETURNING *) SELECT * FROM d`` is a SELECT whose CTE deletes. Every node of
    the tree is visited, so a write (``DELETE``/``INSERT``/``UPDATE`` query node) anywhere
    in it -- a CTE, a subquery, a set operation -- refuses the statement.
-2. *The public views only.* Every table the statement names must be a view (``v_*``) or
-   one of its own CTEs; a base table is refused. The views are the contract (DESIGN §5)
-   and they are where masking happens: ``payments.raw`` keeps each record as the bank sent
-   it, account numbers included, for traceability, and no view exposes it. Table functions
-   are allowed from a short list (``range``, ``unnest``, catalog listings); ``query`` and
-   ``query_table`` would name a table as a string, out of the parse's sight.
+2. *Masked relations only.* A name resolves first in the query mirrors
+   (:data:`cashapp.store.QUERY_SCHEMA`: one masked view per table, ``payments.raw`` and
+   statement labels masked), then in ``main``, where the public ``v_*`` views are. A
+   base table named past the mirror (``main.payments``, ``book.main.payments``) or one
+   with no mirror (``users``) is refused. The tables themselves keep each record as the
+   bank sent it, account numbers included, for traceability; ``query`` never reads them.
+   Table functions are allowed from a short list (``range``, ``unnest``, catalog
+   listings); ``query`` and ``query_table`` would name a table as a string, out of the
+   parse's sight.
 3. *The connection.* The reader is read-only with external access off, so even a check
    missed here could neither write nor touch a file.
 
@@ -29,6 +32,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import duckdb
+
+from cashapp.store import QUERY_SCHEMA
 
 #: Table functions a query may call: generated rows and catalog listings, nothing that
 #: reads a table by a name given as text.
@@ -75,17 +80,25 @@ def _nodes(tree: Any) -> Iterator[dict[str, Any]]:
             stack.extend(item)
 
 
-def _base_tables(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
-    rows = con.execute("SELECT DISTINCT lower(table_name) FROM duckdb_tables()").fetchall()
-    return frozenset(str(row[0]) for row in rows)
+def _names(con: duckdb.DuckDBPyConnection, sql: str) -> frozenset[str]:
+    return frozenset(str(row[0]).lower() for row in con.execute(sql).fetchall())
 
 
-def _views(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'v\\_%'"
-        " ESCAPE '\\' ORDER BY 1"
-    ).fetchall()
-    return [str(row[0]) for row in rows]
+def _refused_table(node: dict[str, Any], tables: frozenset[str], mirrors: frozenset[str]) -> bool:
+    """Whether a table reference could reach a base table rather than its masked mirror."""
+    name = str(node.get("table_name", "")).lower()
+    if name not in tables:
+        return False  # a view, a CTE, or nothing (DuckDB then says so)
+    schema = str(node.get("schema_name") or "").lower()
+    catalog = str(node.get("catalog_name") or "").lower()
+    if schema == QUERY_SCHEMA and not catalog:
+        return False
+    return bool(schema or catalog) or name not in mirrors
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Make unqualified names resolve to the masked mirrors first, then ``main``."""
+    con.execute(f"SET search_path = '{QUERY_SCHEMA},main'")
 
 
 def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
@@ -102,7 +115,10 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     tree = json.loads(row[0]) if row else {"error": True, "error_message": "no parse"}
     if tree.get("error"):
         raise QueryRefused(f"bad SQL: {tree.get('error_message', 'cannot be parsed')}")
-    tables = _base_tables(con)
+    tables = _names(con, "SELECT table_name FROM duckdb_tables()")
+    mirrors = _names(
+        con, f"SELECT view_name FROM duckdb_views() WHERE schema_name = '{QUERY_SCHEMA}'"
+    )
     for node in _nodes(tree):
         kind = node.get("type")
         if not isinstance(kind, str):
@@ -110,14 +126,17 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         if kind.endswith("_NODE") and kind not in _READING_NODES:
             verb = kind.removesuffix("_NODE").removesuffix("_QUERY")
             raise QueryRefused(f"only read-only queries are allowed ({verb} inside the query)")
-        if kind == "BASE_TABLE":
-            name = str(node.get("table_name", ""))
-            if name.lower() in tables:
-                views = ", ".join(_views(con))
-                raise QueryRefused(
-                    f"query reads the public views, not the table {name!r}: use one of {views}"
-                )
-        elif kind == "TABLE_FUNCTION":
+        if kind == "BASE_TABLE" and _refused_table(node, tables, mirrors):
+            name = ".".join(
+                str(node.get(k))
+                for k in ("catalog_name", "schema_name", "table_name")
+                if node.get(k)
+            )
+            raise QueryRefused(
+                f"query reads the masked views of the tables and the v_* views; {name!r}"
+                " is not one of them (name a table unqualified, e.g. payments)"
+            )
+        if kind == "TABLE_FUNCTION":
             function = node.get("function") or {}
             called = str(function.get("function_name", "")).lower()
             if called not in ALLOWED_TABLE_FUNCTIONS:
@@ -126,6 +145,7 @@ def check_query(con: duckdb.DuckDBPyConnection, sql: str) -> None:
 
 def run_query(con: duckdb.DuckDBPyConnection, sql: str, *, timeout_seconds: int) -> QueryResult:
     """Check ``sql``, then run it, interrupting it after ``timeout_seconds``."""
+    prepare(con)
     check_query(con, sql)
     timer = threading.Timer(timeout_seconds, con.interrupt)
     timer.daemon = True

@@ -2,17 +2,18 @@
 -- contract: BI tools and scripts rely on them. More columns may be added, never renamed.
 -- Recreated on every open, so a view change needs no migration.
 
--- Masking (cashapp.masking): account columns are masked at ingest; free text a person
--- reads through a view goes through the macros mask_text (IBANs, numbers after an
--- account keyword) or mask_label (also any run of 9+ digits: statement ids, file names),
--- created with these views from the Python rules. No view exposes payments.raw, the
--- record as the bank sent it; `cashapp query` reads only these views.
+-- Masking (cashapp.masking): account columns are masked at ingest; labels a person reads
+-- (statement ids, file names, locations) go through the macro mask_label (IBANs, numbers
+-- after an account keyword, any run of 9+ digits), created with these views from the
+-- Python rules. Remittance and payer names stay as the payer wrote them: they are the
+-- payer's message, and what cash is applied by. No view exposes payments.raw; the query
+-- mirrors (cashapp.store.QUERY_SCHEMA) show it masked.
 
 -- The payer is the customer the matcher identified, else the customer its active
 -- applications went to (the set-based path records it there only).
 CREATE OR REPLACE VIEW v_payments AS
 SELECT p.payment_id, p.source, p.source_ref, p.kind, p.amount, p.currency, p.value_date,
-       mask_text(p.payer_name) AS payer_name, mask_text(p.remittance) AS remittance, p.status,
+       p.payer_name, p.remittance, p.status,
        p.payer_account, p.refs AS "references", p.related_ref, p.reason_code, p.account,
        p.type_code, coalesce(p.customer_id, a.customer_id) AS customer_id, p.file_id,
        mask_label(p.location) AS location, p.ingested_at, p.matched_at
