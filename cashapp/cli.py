@@ -7,7 +7,6 @@ config, bad file, bad SQL). Errors are one clear message on stderr, never a trac
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -26,7 +25,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from cashapp.config import Config, ConfigError, load_config
+from cashapp.csvsafe import write_csv
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
+from cashapp.masking import mask_text
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
 from cashapp.matching.model import EXCEPTION_STATUSES, EXCEPTION_TYPES
 from cashapp.matching.pipeline import MatchSummary, run_match
@@ -146,10 +147,9 @@ def print_rows(
     columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: OutputFormat, title: str = ""
 ) -> None:
     if fmt is OutputFormat.csv:
+        # people open these in spreadsheets: cells that would run as formulas are escaped
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[_cell(v) for v in row] for row in rows])
+        write_csv(buffer, columns, ([_cell(v) for v in row] for row in rows))
         sys.stdout.write(buffer.getvalue())
         return
     if fmt is OutputFormat.json:
@@ -391,7 +391,8 @@ def exceptions_list(
         fail(f"unknown --type {type!r}; valid: {', '.join(EXCEPTION_TYPES)}")
     sql = (
         "SELECT exception_id, type, status, amount, currency, payment_id, invoice_number,"
-        " reason_code, detail, suggestions FROM exceptions WHERE (? = 'all' OR status = ?)"
+        " reason_code, mask_text(detail), suggestions FROM exceptions"
+        " WHERE (? = 'all' OR status = ?)"
         " AND (? IS NULL OR type = ?) ORDER BY opened_at, exception_id"
     )
     with _reader() as con:
@@ -430,6 +431,8 @@ def exceptions_show(exception_id: str) -> None:
     if row is None:
         fail(f"no exception {exception_id!r}")
     data = dict(zip(names, row, strict=True))
+    for key in ("payer_name", "remittance", "detail"):
+        data[key] = mask_text(str(data[key])) if data.get(key) is not None else None
     for key in (
         "exception_id",
         "type",
@@ -504,23 +507,20 @@ def query(
     ],
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """Run a read-only SQL query against the views and tables (writes are refused)."""
+    """Run one read-only SQL query against the public views (v_*); writes are refused.
+
+    Base tables are not reachable: the views are the contract, and they mask account
+    numbers. A statement running past [query] timeout_seconds is stopped (exit 2).
+    """
+    from cashapp.sandbox import QueryRefused, run_query
+
+    timeout = state.config().query_timeout_seconds
     with _reader() as con:
         try:
-            statements = con.extract_statements(sql)
-        except duckdb.Error as exc:
-            fail(f"bad SQL: {exc}")
-        if len(statements) != 1:
-            fail("give exactly one SQL statement")
-        if statements[0].type != duckdb.StatementType.SELECT:
-            fail(f"only read-only queries are allowed (got {statements[0].type.name})")
-        try:
-            cursor = con.execute(sql)
-        except duckdb.Error as exc:
-            fail(f"query failed: {exc}")
-        columns = [d[0] for d in cursor.description or []]
-        rows = cursor.fetchall()
-    print_rows(columns, rows, format)
+            result = run_query(con, sql, timeout_seconds=timeout)
+        except QueryRefused as exc:
+            fail(str(exc))
+    print_rows(result.columns, result.rows, format)
 
 
 PULL_COLUMNS = ("source", "fetched", "landing_file", "new", "known", "warnings")
@@ -661,21 +661,45 @@ def export_journal_file(
         str | None,
         typer.Option("--through", help="Post movements dated up to YYYY-MM-DD (default: all)."),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --out if it already exists.")
+    ] = False,
 ) -> None:
     """Post what cash application did to the journal, then export the lines not yet exported.
 
     Posting is idempotent and every entry balances per currency; each export stamps its
-    entries with a batch id, so the next export carries only what is new.
+    entries with a batch id, so the next export carries only what is new. An existing
+    --out file is never replaced without --force, and nothing new writes no file at all.
     """
-    from cashapp.journal import JournalError, export_journal, post_journal
+    from cashapp.journal import (
+        ExportRefused,
+        JournalError,
+        check_target,
+        export_journal,
+        post_journal,
+    )
 
     until = _parse_day(through, "--through") if through else None
+    try:
+        check_target(target, force=force)
+    except ExportRefused as exc:
+        fail(str(exc))
     with _store() as store:
         try:
             posted = post_journal(store, state.config().accounts, through=until)
         except JournalError as exc:
             fail(str(exc))
-        exported = export_journal(store, target)
+        try:
+            exported = export_journal(store, target, force=force)
+        except ExportRefused as exc:
+            fail(f"{exc}; nothing was stamped as exported")
+    if exported.path is None:
+        out.print(
+            f"posted {posted.entries:,} journal entries; nothing new to export"
+            f" ({target} not written)",
+            highlight=False,
+        )
+        return
     out.print(
         f"posted {posted.entries:,} journal entries; exported {exported.entries:,} entries"
         f" ({exported.lines:,} lines) to {exported.path} as batch {exported.batch}",
@@ -702,7 +726,8 @@ def demo(
     with _reader() as con:
         print_daily_report(daily_report(con, result.business_day))
         open_rows = con.execute(
-            "SELECT type, amount, currency, payment_id, invoice_number, detail FROM exceptions"
+            "SELECT type, amount, currency, payment_id, invoice_number, mask_text(detail) AS detail"
+            " FROM exceptions"
             " WHERE status = 'open' ORDER BY type, amount DESC"
         )
         cols = [d[0] for d in open_rows.description or []]

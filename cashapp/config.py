@@ -95,6 +95,7 @@ class Config:
     customer_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_import: ImportProfile = field(default_factory=ImportProfile)
+    query_timeout_seconds: int = 60  # `cashapp query` interrupts a statement after this
     source_path: str = ""  # the file this came from ("" = built-in defaults)
 
 
@@ -384,6 +385,7 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         "accounts",
         "import",
         "ingest",
+        "query",
     }
     _check_keys("config", data, sections)
     kwargs: dict[str, Any] = {"source_path": source_path}
@@ -464,6 +466,13 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         **DEFAULT_ACCOUNTS,
         **{k: _account_code(f"accounts.{k}", v) for k, v in accounts.items()},
     }
+
+    query = _table("query", data.get("query", {}))
+    _check_keys("query", query, {"timeout_seconds"})
+    if "timeout_seconds" in query:
+        kwargs["query_timeout_seconds"] = _int(1, 86_400)(
+            "query.timeout_seconds", query["timeout_seconds"]
+        )
 
     imports = _table("import", data.get("import", {}))
     _check_keys("import", imports, {"customers", "invoices"})

@@ -15,7 +15,6 @@ application team meets every morning, each written the way a bank would send it:
 
 from __future__ import annotations
 
-import csv
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config
+from cashapp.csvsafe import write_csv
 from cashapp.ingest import FileOutcome, ingest_paths
 from cashapp.masterdata import ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
@@ -179,33 +179,40 @@ def build_book(seed: int) -> _Book:
 
 
 def write_master_files(book: _Book, folder: Path) -> tuple[Path, Path]:
+    """The ERP's customer and invoice lists, as CSV a person may open (cells escaped)."""
     folder.mkdir(parents=True, exist_ok=True)
     customers = folder / "customers.csv"
     with customers.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(CUSTOMER_FIELDS)
-        for c in book.customers:
-            email = f"ap@{c.name.split()[0].lower()}.example"
-            w.writerow([c.customer_id, c.name, email, "USD", c.terms])
+        write_csv(
+            fh,
+            CUSTOMER_FIELDS,
+            (
+                [c.customer_id, c.name, f"ap@{c.name.split()[0].lower()}.example", "USD", c.terms]
+                for c in book.customers
+            ),
+            lineterminator="\r\n",
+        )
     invoices = folder / "invoices.csv"
     with invoices.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(INVOICE_FIELDS)
-        for i in book.invoices:
-            due = i.invoice_date + timedelta(days=30)
-            w.writerow(
+        write_csv(
+            fh,
+            INVOICE_FIELDS,
+            (
                 [
                     i.number,
                     i.customer.customer_id,
                     i.invoice_date.isoformat(),
-                    due.isoformat(),
+                    (i.invoice_date + timedelta(days=30)).isoformat(),
                     str(i.amount),
                     str(i.open_amount),
                     "USD",
                     i.po_number,
                     i.terms,
                 ]
-            )
+                for i in book.invoices
+            ),
+            lineterminator="\r\n",
+        )
     return customers, invoices
 
 

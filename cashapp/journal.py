@@ -38,7 +38,9 @@ commits.
 
 from __future__ import annotations
 
-import csv
+import contextlib
+import os
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +48,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from cashapp.csvsafe import write_csv
 from cashapp.matching.settlements import PLATFORM_MARKERS
 from cashapp.money import quantize, sql_amount_text
 from cashapp.store import Store, utcnow
@@ -85,6 +88,10 @@ class JournalError(Exception):
     """The posting would not balance; nothing was written."""
 
 
+class ExportRefused(Exception):
+    """The export file cannot be written where asked; nothing was written or stamped."""
+
+
 @dataclass(frozen=True, slots=True)
 class PostingResult:
     entries: int
@@ -93,10 +100,10 @@ class PostingResult:
 
 @dataclass(frozen=True, slots=True)
 class ExportResult:
-    batch: str
+    batch: str  # "" when there was nothing new
     entries: int
     lines: int
-    path: Path
+    path: Path | None  # None when nothing was written
 
 
 def _cash_side(accounts: Mapping[str, str], source: str) -> str:
@@ -235,15 +242,90 @@ def _export_row(row: tuple[object, ...]) -> list[object]:
     return cells
 
 
-def export_journal(store: Store, path: Path, *, actor: str = "system:journal") -> ExportResult:
-    """Write every journal line not yet exported to a CSV file and stamp it with a batch.
+def check_target(path: Path, *, force: bool = False) -> None:
+    """Refuse an ``--out`` path before anything is posted or stamped.
+
+    An existing file is the day's GL load, perhaps already sent: it is replaced only with
+    ``force``. A missing folder is refused rather than created, so a typo in the path
+    cannot scatter files where nobody looks; a folder we may not write to is found by
+    creating (and at once removing) an unnamed file in it.
+    """
+    if path.is_dir():
+        raise ExportRefused(f"cannot write {path}: it is a folder")
+    if path.exists() and not force:
+        raise ExportRefused(f"{path} already exists; use --force to replace it")
+    if not path.parent.is_dir():
+        raise ExportRefused(f"cannot write {path}: folder {path.parent} does not exist")
+    try:  # a folder we may not write to: find out now, before posting changes the database
+        with tempfile.TemporaryFile(dir=path.parent):
+            pass
+    except OSError as exc:
+        raise ExportRefused(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_temporary(path: Path, rows: list[tuple[object, ...]]) -> Path:
+    """The whole file under a temporary name beside ``path``, flushed to disk."""
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 -- closed below, kept on success
+        "w",
+        dir=path.parent,
+        prefix=f".{path.name}.",
+        suffix=".tmp",
+        delete=False,
+        newline="",
+        encoding="utf-8",
+    )
+    temporary = Path(handle.name)
+    try:
+        with handle:
+            write_csv(handle, EXPORT_COLUMNS, (_export_row(row) for row in rows))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _put_in_place(temporary: Path, path: Path, *, force: bool) -> None:
+    """Rename the finished file to ``path`` in one step; without ``force`` never clobber.
+
+    ``os.link`` fails if ``path`` appeared since :func:`check_target` looked, so another
+    run's file is never replaced by a race; with ``force`` ``os.replace`` swaps atomically.
+    """
+    if force:
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise ExportRefused(f"{path} already exists; use --force to replace it") from None
+    temporary.unlink()
+
+
+def export_journal(
+    store: Store, path: Path, *, force: bool = False, actor: str = "system:journal"
+) -> ExportResult:
+    """Write every journal line not yet exported to ``path`` and stamp it with a batch.
 
     The batch id is on every exported entry, so the next export carries only what is new
-    and an ERP load can be traced back to the run that produced it.
+    and an ERP load can be traced back to the run that produced it. Nothing new: no file
+    is written, no batch is stamped (``entries == 0``, ``path is None``).
+
+    The file and the stamp go together. The order is: stamp inside an open transaction,
+    write the whole file under a temporary name in the target's folder, rename it into
+    place, and only then commit. A failure before the rename rolls the stamp back and
+    removes the temporary file: the database and the folder are as they were. A failure
+    of the commit itself removes the file just placed. The one window left, a crash
+    between the rename and the commit, leaves a complete file whose lines are still
+    unstamped; the next export carries them again under the same entry ids, which an ERP
+    load can recognise. The other order (commit, then rename) would fail the other way --
+    lines stamped as exported that no file ever carried -- and that loss is silent.
     """
+    check_target(path, force=force)
     now = utcnow()
     batch = "jb_" + stable_key("journal-export", now.isoformat())[:16]
     store.execute("BEGIN TRANSACTION")
+    placed = False
     try:
         rows = store.fetchall(
             "SELECT e.entry_id, e.entry_date, l.line_no, l.account, l.debit, l.credit,"
@@ -251,20 +333,25 @@ def export_journal(store: Store, path: Path, *, actor: str = "system:journal") -
             " FROM journal_entries e JOIN journal_lines l USING (entry_id)"
             " WHERE e.export_batch IS NULL ORDER BY e.entry_date, e.entry_id, l.line_no"
         )
+        if not rows:
+            store.execute("ROLLBACK")
+            return ExportResult("", 0, 0, None)
         entries = len({row[0] for row in rows})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(EXPORT_COLUMNS)
-            for row in rows:
-                writer.writerow(_export_row(row))
         store.execute(
             "UPDATE journal_entries SET export_batch = ? WHERE export_batch IS NULL", [batch]
         )
         store.audit(actor, "export", "journal", batch, {"entries": entries, "file": str(path)})
+        try:
+            temporary = _write_temporary(path, rows)
+            _put_in_place(temporary, path, force=force)
+        except OSError as exc:
+            raise ExportRefused(f"cannot write {path}: {exc.strerror or exc}") from exc
+        placed = True
+        store.execute("COMMIT")
     except BaseException:
-        store.execute("ROLLBACK")
-        path.unlink(missing_ok=True)
+        with contextlib.suppress(Exception):
+            store.execute("ROLLBACK")
+        if placed:
+            path.unlink(missing_ok=True)
         raise
-    store.execute("COMMIT")
     return ExportResult(batch, entries, len(rows), path)

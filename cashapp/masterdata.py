@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -111,26 +112,73 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+#: How far into each workbook part a DTD could hide: XML allows it only in the prolog,
+#: before the root element, and Excel's prolog is one line.
+_PROLOG_BYTES = 4096
+
+
+def _refuse_dtds(path: Path) -> None:
+    """Refuse a workbook any of whose XML parts declares a DTD (``<!DOCTYPE``).
+
+    Excel never writes one. A declared entity is an expansion bomb or a probe for local
+    files, so the file is refused whole, naming the part, before openpyxl parses anything
+    (defusedxml, a dependency, refuses entities in what openpyxl parses with it; this
+    check covers every part and gives the person a clear reason).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for member in archive.infolist():
+                if not member.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with archive.open(member) as handle:
+                    head = handle.read(_PROLOG_BYTES)
+                if head[:2] in (b"\xff\xfe", b"\xfe\xff"):  # a UTF-16 part
+                    head = head.decode("utf-16", errors="ignore").encode("utf-8")
+                if b"<!DOCTYPE" in head:
+                    raise ImportRefused(
+                        str(path),
+                        [
+                            f"{member.filename}: declares a DTD (<!DOCTYPE>/<!ENTITY>),"
+                            " which no spreadsheet writes"
+                        ],
+                    )
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ImportRefused(str(path), [f"not a readable XLSX workbook: {exc}"]) from None
+
+
 def _read_xlsx(path: Path) -> list[tuple[int, dict[str, str]]]:
     from openpyxl import load_workbook
 
+    _refuse_dtds(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
         raise ImportRefused(str(path), [f"not a readable XLSX workbook: {exc}"]) from exc
+    try:
+        return _xlsx_rows(workbook, path)
+    except ImportRefused:
+        raise
+    except Exception as exc:  # openpyxl parses the sheet lazily: its errors come from here
+        raise ImportRefused(
+            str(path), [f"not a readable XLSX workbook: {type(exc).__name__}: {exc}"]
+        ) from exc
+    finally:
+        workbook.close()
+
+
+def _xlsx_rows(workbook: Any, path: Path) -> list[tuple[int, dict[str, str]]]:
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     try:
         header = [_cell_text(h).strip() for h in next(rows)]
-    except StopIteration as exc:
-        raise ImportRefused(str(path), ["workbook is empty"]) from exc
+    except StopIteration:
+        raise ImportRefused(str(path), ["workbook is empty"]) from None
     out = []
     for number, values in enumerate(rows, start=2):
         texts = [_cell_text(v) for v in values]
         if any(t.strip() for t in texts):
             padded = texts + [""] * (len(header) - len(texts))
             out.append((number, dict(zip(header, padded[: len(header)], strict=True))))
-    workbook.close()
     return out
 
 

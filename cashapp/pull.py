@@ -114,15 +114,37 @@ def pull_stripe(
         "created": {"gte": start},
         "expand": ["data.source", "data.source.charge"],
     }
+    where = base or "https://api.stripe.com"
     try:
         page = client.v1.balance_transactions.list(params=params)  # type: ignore[arg-type]
-        objects = [item.to_dict() for item in page.auto_paging_iter()]
+        if not isinstance(page, stripe.ListObject):
+            raise PullRefused(
+                f"Stripe at {where} replied with something that is not a list of balance"
+                " transactions; nothing was ingested"
+            )
+        objects = []
+        for item in page.auto_paging_iter():
+            if not isinstance(item, stripe.StripeObject):
+                raise PullRefused(
+                    f"Stripe at {where} replied with something that is not a list of"
+                    " balance transactions; nothing was ingested"
+                )
+            objects.append(item.to_dict())
     except stripe.AuthenticationError:
         raise PullRefused(
             f"Stripe refused the API key in {env_name} (401): check the key and its mode"
         ) from None
+    except stripe.APIConnectionError as exc:
+        raise PullRefused(
+            f"Stripe: cannot connect to {where} ({_connection_reason(exc)}); nothing was ingested"
+        ) from None
     except stripe.StripeError as exc:
         status = getattr(exc, "http_status", None)
+        if "Invalid response body" in str(exc):
+            raise PullRefused(
+                f"Stripe at {where} replied with something that is not JSON"
+                f" (HTTP {status}); nothing was ingested"
+            ) from None
         raise PullRefused(
             f"Stripe API error{f' (HTTP {status})' if status else ''}:"
             f" {type(exc).__name__}; nothing was ingested"
@@ -156,7 +178,49 @@ def _plaid_settings(config: Config) -> dict[str, Any]:
     }
 
 
-def _plaid_sync(client: Any, token: str, cursor: str) -> tuple[dict[str, Any], str]:
+def _connection_reason(exc: BaseException) -> str:
+    """A network failure in a few words, whatever client raised it."""
+    text = str(exc).lower()
+    for needle, reason in (
+        ("refused", "connection refused"),
+        ("timed out", "timed out"),
+        ("timeout", "timed out"),
+        ("name or service not known", "unknown host"),
+        ("nodename nor servname", "unknown host"),
+        ("temporary failure in name resolution", "unknown host"),
+        ("certificate", "TLS certificate problem"),
+    ):
+        if needle in text:
+            return reason
+    return type(exc).__name__
+
+
+#: Seconds a Plaid request may take (connect, read) before the pull gives up on it.
+PLAID_TIMEOUT = (10, 120)
+
+
+def _plaid_page(response: Any, host: str) -> dict[str, Any]:
+    """One /transactions/sync reply as a dict, or a refusal saying what came back instead."""
+    try:
+        page = json.loads(response.data, parse_float=Decimal)
+    except ValueError:
+        kind = (response.headers or {}).get("Content-Type") or "no content type"
+        raise PullRefused(
+            f"Plaid at {host} replied with something that is not JSON"
+            f" (HTTP {response.status}, {kind}); nothing was ingested"
+        ) from None
+    lists_ok = isinstance(page, dict) and all(
+        isinstance(page.get(key) or [], list) for key in ("added", "modified", "removed")
+    )
+    if not lists_ok:
+        raise PullRefused(
+            f"Plaid at {host} replied with something that is not a /transactions/sync page;"
+            " nothing was ingested"
+        )
+    return dict(page)
+
+
+def _plaid_sync(client: Any, token: str, cursor: str, host: str = "") -> tuple[dict[str, Any], str]:
     """One complete /transactions/sync run from ``cursor``; pages merged, amounts exact.
 
     The raw response body is parsed with ``Decimal`` for JSON numbers: the client's own
@@ -164,6 +228,7 @@ def _plaid_sync(client: Any, token: str, cursor: str) -> tuple[dict[str, Any], s
     the run from the cursor it started with, as Plaid asks.
     """
     import plaid
+    import urllib3
     from plaid.model.transactions_sync_request import TransactionsSyncRequest
 
     for _attempt in range(3):
@@ -176,14 +241,20 @@ def _plaid_sync(client: Any, token: str, cursor: str) -> tuple[dict[str, Any], s
                     if position
                     else TransactionsSyncRequest(access_token=token)
                 )
-                response = client.transactions_sync(request, _preload_content=False)
-                page = json.loads(response.data, parse_float=Decimal)
+                response = client.transactions_sync(
+                    request, _preload_content=False, _request_timeout=PLAID_TIMEOUT
+                )
+                page = _plaid_page(response, host)
                 for key in ("added", "modified", "removed"):
                     merged[key] += page.get(key) or []
                 merged["accounts"] = page.get("accounts") or merged["accounts"]
                 position = page.get("next_cursor") or position
                 if not page.get("has_more"):
                     return merged, position
+        except urllib3.exceptions.HTTPError as exc:  # the client's transport: no reply at all
+            raise PullRefused(
+                f"Plaid: cannot connect to {host} ({_connection_reason(exc)}); nothing was ingested"
+            ) from None
         except plaid.ApiException as exc:
             try:
                 body = json.loads(exc.body or "{}")
@@ -225,7 +296,7 @@ def pull_plaid(store: Store, config: Config, *, actor: str = "cli") -> list[Pull
             raise PullRefused(f"no access token for Plaid item {item!r}: set {variable}")
         source = f"plaid:{item}"
         cursor = _cursor(store, source) or ""
-        merged, next_cursor = _plaid_sync(client, token, cursor)
+        merged, next_cursor = _plaid_sync(client, token, cursor, settings["host"])
         if not (merged["added"] or merged["modified"] or merged["removed"]):
             outcomes.append(PullOutcome(source, 0, None, None))
             continue

@@ -71,9 +71,11 @@ FROM v_daily_totals WHERE day = ? ORDER BY currency, source
 # account's previous statement ended: a different opening means a statement is missing or
 # was booked twice (status `gap`). The previous closing is the latest one dated on or
 # before this statement's opening date and before its closing date (BAI2 opens day D with
-# D-1's close; MT940's :60F: carries the previous statement's date).
+# D-1's close; MT940's :60F: carries the previous statement's date). A camt statement id
+# often carries the account's IBAN, and file names account numbers: both are masked.
 _TIE_OUT = """
-SELECT c.account, c.currency, f.name AS file, c.statement, c.opening_date, c.opening,
+SELECT c.account, c.currency, mask_label(f.name) AS file, mask_label(c.statement) AS statement,
+       c.opening_date, c.opening,
        c.movement_count, c.movements, c.closing_date, c.closing, c.difference,
        prev.closing AS previous_closing,
        CASE WHEN c.status = 'tied' AND prev.closing IS NOT NULL AND prev.closing <> c.opening

@@ -23,6 +23,8 @@ from typing import Any
 
 import duckdb
 
+from cashapp.masking import sql_macros
+
 SCHEMA_VERSION_TABLE = """
 CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
@@ -30,6 +32,22 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
     applied_at TIMESTAMPTZ NOT NULL
 )
 """
+
+
+#: Where ``cashapp query`` finds the tables: masked views of them, one per table.
+QUERY_SCHEMA = "cashapp_query"
+
+#: Columns of the query mirrors that carry account numbers in text, and their masker.
+MASKED_COLUMNS: dict[str, dict[str, str]] = {
+    "payments": {"raw": "mask_label(raw)", "location": "mask_label(location)"},
+    "statement_checks": {"statement": "mask_label(statement)"},
+    "source_files": {"name": "mask_label(name)", "issues": "mask_text(issues)"},
+    "exceptions": {"detail": "mask_text(detail)"},
+    "audit_log": {"detail": "mask_label(detail)"},
+}
+
+#: Tables ``query`` never reads, not even masked: people and bookkeeping of the schema.
+NOT_QUERYABLE = frozenset({"users", "schema_migrations"})
 
 
 class StoreError(RuntimeError):
@@ -100,8 +118,34 @@ class Store:
                     "INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utcnow()]
                 )
             applied.append(name)
+        self.con.execute(sql_macros())  # the maskers the views use
         self.con.execute(_views_sql())
+        self._create_query_mirrors()
         return applied
+
+    def _create_query_mirrors(self) -> None:
+        """The tables as ``cashapp query`` sees them: masked views in :data:`QUERY_SCHEMA`.
+
+        ``query`` resolves names there first (its search path), so ``select * from
+        statement_checks`` reads the mirror, with labels masked and ``payments.raw``
+        masked; the tables themselves keep the records as delivered, for traceability.
+        Recreated on every open from the tables that exist, so a new table is mirrored
+        (as is, unless :data:`MASKED_COLUMNS` names a column of it) without a migration.
+        """
+        self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {QUERY_SCHEMA}")
+        tables = self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'"
+            " AND NOT temporary ORDER BY 1"
+        ).fetchall()
+        for (table,) in tables:
+            if table in NOT_QUERYABLE:
+                continue
+            masked = MASKED_COLUMNS.get(table, {})
+            replace = ", ".join(f"{expr} AS {column}" for column, expr in masked.items())
+            star = f"* REPLACE ({replace})" if replace else "*"
+            self.con.execute(
+                f"CREATE OR REPLACE VIEW {QUERY_SCHEMA}.{table} AS SELECT {star} FROM main.{table}"
+            )
 
     def schema_version(self) -> int:
         self.con.execute(SCHEMA_VERSION_TABLE)

@@ -2,6 +2,13 @@
 -- contract: BI tools and scripts rely on them. More columns may be added, never renamed.
 -- Recreated on every open, so a view change needs no migration.
 
+-- Masking (cashapp.masking): account columns are masked at ingest; labels a person reads
+-- (statement ids, file names, locations) go through the macro mask_label (IBANs, numbers
+-- after an account keyword, any run of 9+ digits), created with these views from the
+-- Python rules. Remittance and payer names stay as the payer wrote them: they are the
+-- payer's message, and what cash is applied by. No view exposes payments.raw; the query
+-- mirrors (cashapp.store.QUERY_SCHEMA) show it masked.
+
 -- The payer is the customer the matcher identified, else the customer its active
 -- applications went to (the set-based path records it there only).
 CREATE OR REPLACE VIEW v_payments AS
@@ -9,7 +16,7 @@ SELECT p.payment_id, p.source, p.source_ref, p.kind, p.amount, p.currency, p.val
        p.payer_name, p.remittance, p.status,
        p.payer_account, p.refs AS "references", p.related_ref, p.reason_code, p.account,
        p.type_code, coalesce(p.customer_id, a.customer_id) AS customer_id, p.file_id,
-       p.location, p.ingested_at, p.matched_at
+       mask_label(p.location) AS location, p.ingested_at, p.matched_at
 FROM payments p
 LEFT JOIN (SELECT payment_id, min(customer_id) AS customer_id FROM applications
            WHERE status = 'active' GROUP BY payment_id) a USING (payment_id);
@@ -23,7 +30,7 @@ FROM applications a;
 CREATE OR REPLACE VIEW v_exceptions AS
 SELECT exception_id, payment_id, invoice_number, type, status, amount, reason_code,
        assignee, opened_at, resolved_at, suggestions,
-       currency, customer_id, detail, notes, resolution, version
+       currency, customer_id, mask_text(detail) AS detail, notes, resolution, version
 FROM exceptions;
 
 CREATE OR REPLACE VIEW v_invoices AS
@@ -66,3 +73,18 @@ FROM payments p
 LEFT JOIN app USING (payment_id)
 LEFT JOIN exc USING (payment_id)
 GROUP BY ALL;
+
+-- Every bank statement's tie-out as delivered (reports.daily_report adds the gap check).
+CREATE OR REPLACE VIEW v_statement_checks AS
+SELECT c.file_id, mask_label(f.name) AS file, c.account, c.currency,
+       mask_label(c.statement) AS statement, c.opening_date, c.opening, c.movement_count,
+       c.movements, c.closing_date, c.closing, c.difference, c.status, c.day
+FROM statement_checks c JOIN source_files f USING (file_id);
+
+CREATE OR REPLACE VIEW v_account_balances AS
+SELECT account, currency, as_of, kind, type_code, amount, file_id FROM account_balances;
+
+CREATE OR REPLACE VIEW v_source_files AS
+SELECT file_id, sha256, connector, mask_label(name) AS name, received_at, record_count,
+       payment_count, new_count, control_total, status, mask_text(issues) AS issues
+FROM source_files;
