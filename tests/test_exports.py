@@ -38,7 +38,7 @@ def demo_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from cashapp.config import Config
     from cashapp.demo import run_demo
 
-    with open_store(str(path)) as store:
+    with open_store(str(path), create=True) as store:
         run_demo(store, Config(database_path=str(path)), folder / "files")
     return path
 

@@ -20,7 +20,7 @@ from tests.conftest import CliRunner
 def reader(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
     """A migrated, empty book opened as ``query`` opens it."""
     path = tmp_path_factory.mktemp("sandbox") / "book.duckdb"
-    open_store(str(path)).close()
+    open_store(str(path), create=True).close()
     return open_reader(str(path))
 
 
