@@ -165,3 +165,13 @@ def test_another_export_layout_is_read_through_the_configured_headers(
     refused = cli("ingest", export, "--format", "plastiq", config=bad)
     assert refused.code == 2
     assert "sources.plastiq.columns.payment_idd: unknown column" in refused.stderr
+
+
+def test_a_row_that_lost_its_trailing_columns_is_refused() -> None:
+    """Issue 10's Stripe hole, in the Plastiq export: a cut row read its missing payout
+    columns as blanks."""
+    lines = (FIXTURE / "input.csv").read_text().rstrip("\n").split("\n")
+    lines[2] = ",".join(lines[2].split(",")[:6])
+    with pytest.raises(FileRefused, match="the row has 6 of the header's 11 columns") as refused:
+        PLASTIQ.extract(("\n".join(lines) + "\n").encode(), "p.csv", ExtractContext())
+    assert refused.value.location == "line 3"
