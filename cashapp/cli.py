@@ -22,16 +22,19 @@ from typing import Annotated, Any, NoReturn
 import duckdb
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cashapp.config import Config, ConfigError, load_config
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
+from cashapp.matching.model import EXCEPTION_STATUSES, EXCEPTION_TYPES
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.matching.rules import RulesError
 from cashapp.pull import PullOutcome, PullRefused, pull_plaid, pull_stripe
 from cashapp.reports import DailyReport, daily_report, latest_day
 from cashapp.store import Store, StoreError, open_reader, open_store
+from connectors.base import Issue
 
 app = typer.Typer(
     add_completion=False,
@@ -79,12 +82,14 @@ state = _State()
 
 
 def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # the message is text, not markup: a key such as ``[ingest]`` must reach the user whole
+    err.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
 
 
-def _store() -> Store:
-    return open_store(state.config().database_path)
+def _store(*, create: bool = False) -> Store:
+    """The database for writing; a missing file is refused (exit 2) except by ``init``."""
+    return open_store(state.config().database_path, create=create)
 
 
 @app.callback()
@@ -165,45 +170,116 @@ def print_rows(
 @app.command()
 def init() -> None:
     """Create the database, or upgrade it to the current schema (safe to re-run)."""
-    with _store() as store:
+    with _store(create=True) as store:
         version = store.schema_version()
     out.print(f"database {state.config().database_path} ready (schema version {version})")
 
 
-def _print_import(summary: ImportSummary) -> None:
-    out.print(
-        f"{summary.kind}: {summary.rows} rows in {summary.path} -> {summary.inserted} new, "
-        f"{summary.updated} updated, {summary.unchanged} unchanged",
-        highlight=False,
-    )
+def warning_text(issue: Issue) -> str:
+    """A warning as machine output carries it: ``location: message`` (exact, unabridged)."""
+    return f"{issue.location}: {issue.message}" if issue.location else issue.message
+
+
+def warn(source: str | Path, text: str) -> None:
+    """One stderr line per warning, naming the file: a job that logs only stderr sees it."""
+    err.print(f"[yellow]warning:[/] {escape(f'{source}: {text}')}", highlight=False)
+
+
+IMPORT_COLUMNS = ("kind", "file", "rows", "new", "updated", "unchanged", "warnings")
+
+
+def _print_import(summary: ImportSummary, fmt: OutputFormat = OutputFormat.table) -> None:
+    if fmt is OutputFormat.table:
+        out.print(
+            f"{summary.kind}: {summary.rows} rows in {summary.path} -> {summary.inserted} new, "
+            f"{summary.updated} updated, {summary.unchanged} unchanged",
+            highlight=False,
+        )
+    else:
+        row = (
+            summary.kind,
+            summary.path,
+            summary.rows,
+            summary.inserted,
+            summary.updated,
+            summary.unchanged,
+            list(summary.warnings),
+        )
+        print_rows(IMPORT_COLUMNS, [row], fmt)
     for warning in summary.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        warn(summary.path, warning)
 
 
-def _run_import(importer: Callable[[Store, Path, Config], ImportSummary], file: Path) -> None:
+def _run_import(
+    importer: Callable[[Store, Path, Config], ImportSummary], file: Path, fmt: OutputFormat
+) -> None:
     with _store() as store:
         try:
             summary = importer(store, file, state.config())
         except ImportRefused as exc:
             fail(str(exc))
-    _print_import(summary)
+    _print_import(summary, fmt)
+
+
+OutputOption = Annotated[OutputFormat, typer.Option("--output", help="table, csv or json")]
 
 
 @import_app.command("customers")
-def import_customers_cmd(file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")]) -> None:
+def import_customers_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")],
+    output: OutputOption = OutputFormat.table,
+) -> None:
     """Import or update customers (customer_id,name,email,currency,terms)."""
-    _run_import(import_customers, file)
+    _run_import(import_customers, file, output)
 
 
 @import_app.command("invoices")
-def import_invoices_cmd(file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")]) -> None:
+def import_invoices_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV or XLSX file.")],
+    output: OutputOption = OutputFormat.table,
+) -> None:
     """Import or update open invoices."""
-    _run_import(import_invoices, file)
+    _run_import(import_invoices, file, output)
 
 
-def _print_outcomes(outcomes: Sequence[FileOutcome]) -> None:
+INGEST_COLUMNS = ("file", "format", "status", "records", "new", "known", "detail", "warnings")
+
+
+def _print_outcomes(
+    outcomes: Sequence[FileOutcome], fmt: OutputFormat = OutputFormat.table
+) -> None:
+    """One row per file in ``fmt``; then, on stderr, every refusal and every warning.
+
+    Machine output carries each file's warnings in full (a list in JSON, a JSON list in
+    the CSV column); the table shows the first three, and stderr always has them all.
+    """
+    if fmt is OutputFormat.table:
+        _outcome_table(outcomes)
+    else:
+        rows = [
+            (
+                o.path,
+                o.connector,
+                o.status,
+                o.records,
+                o.new,
+                o.known,
+                o.reason,
+                [warning_text(w) for w in o.warnings],
+            )
+            for o in outcomes
+        ]
+        print_rows(INGEST_COLUMNS, rows, fmt)
+    for o in outcomes:
+        for warning in o.warnings:
+            warn(o.path, warning_text(warning))
+        if o.status == "refused":
+            err.print(f"[bold red]refused:[/] {escape(f'{o.path}: {o.reason}')}", highlight=False)
+
+
+def _outcome_table(outcomes: Sequence[FileOutcome]) -> None:
     table = Table(title="ingest")
-    for column in ("file", "format", "status", "records", "new", "known", "detail"):
+    for column in INGEST_COLUMNS[:-1]:
         table.add_column(column, overflow="fold")
     for o in outcomes:
         detail = o.reason if o.status == "refused" else "; ".join(str(w) for w in o.warnings[:3])
@@ -215,12 +291,15 @@ def _print_outcomes(outcomes: Sequence[FileOutcome]) -> None:
             "refused": "[red]refused[/]",
         }
         table.add_row(
-            o.path, o.connector, status[o.status], str(o.records), str(o.new), str(o.known), detail
+            escape(o.path),
+            o.connector,
+            status[o.status],
+            str(o.records),
+            str(o.new),
+            str(o.known),
+            escape(detail),
         )
     out.print(table)
-    for o in outcomes:
-        if o.status == "refused":
-            err.print(f"[bold red]refused:[/] {o.path}: {o.reason}", highlight=False)
 
 
 @app.command()
@@ -231,11 +310,16 @@ def ingest(
     format: Annotated[
         str | None, typer.Option("--format", help="Force a connector, e.g. bai2.")
     ] = None,
-    output: Annotated[
-        OutputFormat, typer.Option("--output", help="table, csv or json")
-    ] = OutputFormat.table,
+    output: OutputOption = OutputFormat.table,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when an accepted file had warnings.")
+    ] = False,
 ) -> None:
-    """Ingest bank and platform files: one transaction per file, duplicates skipped."""
+    """Ingest bank and platform files: one transaction per file, duplicates skipped.
+
+    Exits 2 when a file was refused; with ``--strict``, 1 when every file was accepted
+    but one of them had warnings (a scheduled job then stops for a person to look).
+    """
     with _store() as store:
         try:
             outcomes = ingest_paths(store, paths, state.config(), fmt=format)
@@ -243,16 +327,11 @@ def ingest(
             fail(str(exc))
     if not outcomes:
         fail("no files found")
-    if output is OutputFormat.table:
-        _print_outcomes(outcomes)
-    else:
-        cols = ("file", "format", "status", "records", "new", "known", "detail")
-        rows = [
-            (o.path, o.connector, o.status, o.records, o.new, o.known, o.reason) for o in outcomes
-        ]
-        print_rows(cols, rows, output)
+    _print_outcomes(outcomes, output)
     if any(o.status == "refused" for o in outcomes):
         raise typer.Exit(EXIT_REFUSED)
+    if strict and any(o.warnings for o in outcomes):
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
 def _print_match(summary: MatchSummary) -> None:
@@ -306,6 +385,10 @@ def exceptions_list(
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
     """List the exception queue, oldest first."""
+    if status != "all" and status not in EXCEPTION_STATUSES:
+        fail(f"unknown --status {status!r}; valid: {', '.join((*EXCEPTION_STATUSES, 'all'))}")
+    if type is not None and type not in EXCEPTION_TYPES:
+        fail(f"unknown --type {type!r}; valid: {', '.join(EXCEPTION_TYPES)}")
     sql = (
         "SELECT exception_id, type, status, amount, currency, payment_id, invoice_number,"
         " reason_code, detail, suggestions FROM exceptions WHERE (? = 'all' OR status = ?)"
@@ -440,15 +523,38 @@ def query(
     print_rows(columns, rows, format)
 
 
-def _print_pull(result: PullOutcome, what: str) -> None:
-    if result.ingest is None:
-        out.print(f"{result.source}: nothing new", highlight=False)
-        return
-    out.print(
-        f"{result.source}: {result.fetched} {what} -> {result.landing_file};"
-        f" {result.ingest.new} new, {result.ingest.known} already known",
-        highlight=False,
-    )
+PULL_COLUMNS = ("source", "fetched", "landing_file", "new", "known", "warnings")
+
+
+def _print_pull(
+    results: Sequence[PullOutcome], what: str, fmt: OutputFormat = OutputFormat.table
+) -> None:
+    """Each pull's line (or row), then its ingest's warnings on stderr naming the page file."""
+    if fmt is not OutputFormat.table:
+        rows = [
+            (
+                r.source,
+                r.fetched,
+                "" if r.landing_file is None else str(r.landing_file),
+                0 if r.ingest is None else r.ingest.new,
+                0 if r.ingest is None else r.ingest.known,
+                [] if r.ingest is None else [warning_text(w) for w in r.ingest.warnings],
+            )
+            for r in results
+        ]
+        print_rows(PULL_COLUMNS, rows, fmt)
+    for result in results:
+        if fmt is OutputFormat.table and result.ingest is None:
+            out.print(f"{result.source}: nothing new", highlight=False)
+        elif fmt is OutputFormat.table and result.ingest is not None:
+            out.print(
+                f"{result.source}: {result.fetched} {what} -> {result.landing_file};"
+                f" {result.ingest.new} new, {result.ingest.known} already known",
+                highlight=False,
+            )
+        if result.ingest is not None:
+            for warning in result.ingest.warnings:
+                warn(result.landing_file or result.source, warning_text(warning))
 
 
 @pull_app.command("stripe")
@@ -456,6 +562,7 @@ def pull_stripe_cmd(
     since: Annotated[
         str | None, typer.Option("--since", help="YYYY-MM-DD; default: where the last pull ended.")
     ] = None,
+    output: OutputOption = OutputFormat.table,
 ) -> None:
     """Stripe balance transactions (charges, fees, refunds, disputes, payouts) since the last pull.
 
@@ -468,11 +575,11 @@ def pull_stripe_cmd(
             result = pull_stripe(store, state.config(), since=day)
         except PullRefused as exc:
             fail(str(exc))
-    _print_pull(result, "balance transactions")
+    _print_pull([result], "balance transactions", output)
 
 
 @pull_app.command("plaid")
-def pull_plaid_cmd() -> None:
+def pull_plaid_cmd(output: OutputOption = OutputFormat.table) -> None:
     """Bank-feed transactions of every Plaid item in [sources.plaid.items] (/transactions/sync).
 
     Each item's sync runs from its stored cursor; the pages go to [sources.plaid] landing
@@ -483,8 +590,7 @@ def pull_plaid_cmd() -> None:
             results = pull_plaid(store, state.config())
         except PullRefused as exc:
             fail(str(exc))
-    for result in results:
-        _print_pull(result, "transactions")
+    _print_pull(results, "transactions", output)
 
 
 def _parse_day(text: str, option: str = "--date") -> date:
@@ -695,6 +801,55 @@ def bench_speed(
     )
 
 
+@bench_app.command("fuzz")
+def bench_fuzz(
+    parser: Annotated[
+        list[str] | None, typer.Option(help="A parser to fuzz (repeatable); default all.")
+    ] = None,
+    executions: Annotated[int, typer.Option(help="Executions per parser.")] = 1_000_000,
+    seconds: Annotated[int, typer.Option(help="Time limit per parser, seconds.")] = 3600,
+    out: Annotated[Path, typer.Option(help="Where crashing inputs are written.")] = Path(
+        "var/bench/fuzz"
+    ),
+    seed: Annotated[int, typer.Option(help="libFuzzer's random seed.")] = 1,
+    jobs: Annotated[int, typer.Option(help="Parsers fuzzed at once (one core each).")] = 1,
+) -> None:
+    """Fuzz every parser with atheris: only a clean refusal or valid records may come out.
+
+    Prints executions, distinct crashes, seconds and exec/s per parser; each crash's input
+    and traceback go to ``--out``. Exits 1 on any crash.
+    """
+    from cashapp.bench.fuzz import PARSERS, run_fuzz
+
+    chosen = tuple(parser or PARSERS)
+    unknown = [p for p in chosen if p not in PARSERS]
+    if unknown:
+        fail(f"unknown parser {unknown[0]!r}; known: {', '.join(PARSERS)}")
+    if executions < 1 or seconds < 1 or jobs < 1:
+        fail("--executions, --seconds and --jobs must be at least 1")
+    try:
+        import atheris  # noqa: F401
+    except ImportError:
+        fail("bench fuzz needs atheris: pip install -e '.[dev]'")
+    outcomes = run_fuzz(
+        chosen, executions=executions, seconds=seconds, out=out, seed=seed, jobs=jobs
+    )
+    rows = [
+        (o.parser, o.executions, len(o.crashes), f"{o.seconds:.1f}", f"{o.per_second:,.0f}")
+        for o in outcomes
+    ]
+    print_rows(("parser", "executions", "crashes", "seconds", "exec/s"), rows, OutputFormat.table)
+    crashes = [(o.parser, c) for o in outcomes for c in o.crashes]
+    for name, crash in crashes:
+        err.print(
+            f"crash: {name}: {crash.kind} at {crash.where}: {crash.message} ({crash.input_file})",
+            highlight=False,
+            markup=False,
+        )
+    if crashes:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: errors become one message and an exit code, never a traceback.
 
@@ -704,13 +859,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         app(args=list(argv) if argv is not None else None, standalone_mode=True)
     except (ConfigError, RulesError, StoreError) as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_REFUSED)
     except Exception as exc:
         if os.environ.get("CASHAPP_DEBUG") == "1":
             raise
         err.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}"
+            f"[bold red]internal error:[/] {escape(f'{type(exc).__name__}: {exc}')}"
             " (set CASHAPP_DEBUG=1 for the traceback)",
             highlight=False,
         )

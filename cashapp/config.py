@@ -15,11 +15,12 @@ import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from cashapp.money import MoneyError, check_currency, parse_amount
+from cashapp.money import MAX_AMOUNT, MoneyError, check_currency, parse_amount
 
 DEFAULT_CONFIG_FILE = "cashapp.toml"
 
@@ -45,6 +46,35 @@ class MatchingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestConfig:
+    """``[ingest]``: limits every file is held to before anything is written.
+
+    Why ceilings: a 2 MB gzip bomb once grew to 20 GB of memory. Real bank files compress
+    10-30x and a statement of repeated lines ~100x, so 200x leaves room for both while a
+    bomb (~1000x) stops early; the ratio counts only past 16 MiB expanded
+    (:mod:`cashapp.bounded_read`).
+    """
+
+    max_expanded_bytes: int = 2 << 30  # 2 GiB: a file's size once decompressed (or on disk)
+    max_expansion_ratio: int = 200  # expanded size / size on disk, for a compressed file
+
+    #: a record whose |amount| is larger refuses its whole file (an amount no AR team
+    #: receives is a broken file or a typo, and one would overflow the run's totals)
+    max_payment_amount: Decimal = Decimal("1000000000.00")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportProfile:
+    """``[import.invoices]`` (and the columns of ``[import.customers]``): how the ERP writes."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)
+    #: strptime format of the dates; "" = ISO 8601 (YYYY-MM-DD) only, anything else refused
+    date_format: str = ""
+    #: the export's decimal mark: "." or ","
+    decimal: str = "."
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole validated configuration."""
 
@@ -53,6 +83,7 @@ class Config:
     ach_company_ids: frozenset[str] = frozenset()
     default_currency: str = "USD"
     matching: MatchingConfig = field(default_factory=MatchingConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
     write_off_limit: Decimal = Decimal("50.00")
     refund_limit: Decimal = Decimal("500.00")
     sources: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
@@ -63,6 +94,7 @@ class Config:
     accounts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_ACCOUNTS))
     customer_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_columns: Mapping[str, str] = field(default_factory=dict)
+    invoice_import: ImportProfile = field(default_factory=ImportProfile)
     source_path: str = ""  # the file this came from ("" = built-in defaults)
 
 
@@ -133,12 +165,57 @@ def _money(key: str, value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ConfigError(f'{key}: expected an amount such as "5.00", got {value!r}')
     try:
-        amount = parse_amount(str(value), "USD")
+        amount = parse_amount(str(value), "USD", decimal=".")
     except MoneyError as exc:
         raise ConfigError(f"{key}: {exc}") from exc
     if amount < 0:
         raise ConfigError(f"{key}: must not be negative")
     return amount
+
+
+def _ceiling(key: str, value: object) -> Decimal:
+    amount = _money(key, value)
+    if not Decimal(1) <= amount <= MAX_AMOUNT:
+        raise ConfigError(f"{key}: must be between 1 and {MAX_AMOUNT} (DECIMAL(18,4))")
+    return amount
+
+
+def _date_format(key: str, value: object) -> str:
+    """A strptime format that reads back a whole calendar date (day, month and year)."""
+    fmt = _str(key, value)
+    sample = date(2024, 12, 31)
+    try:
+        parsed = datetime.strptime(sample.strftime(fmt), fmt).date()  # noqa: DTZ007 - a calendar date
+    except ValueError:
+        parsed = None
+    if parsed != sample:
+        raise ConfigError(
+            f"{key}: {fmt!r} does not read back a full date (use strptime codes, e.g. %d/%m/%Y)"
+        )
+    return fmt
+
+
+def _decimal_mark(key: str, value: object) -> str:
+    mark = _str(key, value)
+    if mark not in (".", ","):
+        raise ConfigError(f'{key}: must be "." or ",", not {mark!r}')
+    return mark
+
+
+def _import_profile(prefix: str, value: object, fields: tuple[str, ...]) -> ImportProfile:
+    table = _table(prefix, value)
+    # customers carry neither dates nor amounts: only their columns are mapped
+    formats = {"date_format", "decimal"} if "amount" in fields else set()
+    _check_keys(prefix, table, {"columns", *formats})
+    return ImportProfile(
+        columns=_column_map(f"{prefix}.columns", table.get("columns", {}), fields),
+        date_format=(
+            _date_format(f"{prefix}.date_format", table["date_format"])
+            if "date_format" in table
+            else ""
+        ),
+        decimal=_decimal_mark(f"{prefix}.decimal", table.get("decimal", ".")),
+    )
 
 
 def _str_list(key: str, value: object) -> list[str]:
@@ -180,6 +257,14 @@ _MATCHING_KEYS: dict[str, Callable[[str, object], object]] = {
 }
 
 
+#: ``[ingest]`` keys and their readers, one line per key (fields of :class:`IngestConfig`).
+_INGEST_KEYS: dict[str, Callable[[str, object], object]] = {
+    "max_expanded_bytes": _int(1024, 1 << 40),
+    "max_expansion_ratio": _int(2, 10_000),
+    "max_payment_amount": _ceiling,
+}
+
+
 def _patterns(key: str, value: object) -> tuple[str, ...]:
     import re
 
@@ -211,6 +296,12 @@ def _validate_bai2_source(prefix: str, table: Mapping[str, object]) -> None:
     value = table.get("strict_control_totals", False)
     if not isinstance(value, bool):
         raise ConfigError(f"{prefix}.strict_control_totals: expected true or false")
+
+
+def _validate_mt940_source(prefix: str, table: Mapping[str, object]) -> None:
+    _check_keys(prefix, table, {"decimal"})
+    if table.get("decimal", ",") not in (",", "."):
+        raise ConfigError(f'{prefix}.decimal: expected "," (SWIFT) or "."')
 
 
 def _validate_stripe_source(prefix: str, table: Mapping[str, object]) -> None:
@@ -266,6 +357,7 @@ def _validate_plastiq_source(prefix: str, table: Mapping[str, object]) -> None:
 _SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
     "csv": _validate_csv_sources,
     "bai2": _validate_bai2_source,
+    "mt940": _validate_mt940_source,
     "stripe": _validate_stripe_source,
     "plaid": _validate_plaid_source,
     "plastiq": _validate_plastiq_source,
@@ -291,6 +383,7 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         "schedule",
         "accounts",
         "import",
+        "ingest",
     }
     _check_keys("config", data, sections)
     kwargs: dict[str, Any] = {"source_path": source_path}
@@ -324,6 +417,13 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
         name: _MATCHING_KEYS[name](f"matching.{name}", value) for name, value in matching.items()
     }
     kwargs["matching"] = MatchingConfig(**matching_values)
+
+    ingest = _table("ingest", data.get("ingest", {}))
+    _check_keys("ingest", ingest, set(_INGEST_KEYS))
+    ingest_values: dict[str, Any] = {
+        name: _INGEST_KEYS[name](f"ingest.{name}", value) for name, value in ingest.items()
+    }
+    kwargs["ingest"] = IngestConfig(**ingest_values)
 
     approval = _table("approval", data.get("approval", {}))
     _check_keys("approval", approval, {"write_off_limit", "refund_limit"})
@@ -368,17 +468,12 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
     imports = _table("import", data.get("import", {}))
     _check_keys("import", imports, {"customers", "invoices"})
     if "customers" in imports:
-        customers = _table("import.customers", imports["customers"])
-        _check_keys("import.customers", customers, {"columns"})
-        kwargs["customer_columns"] = _column_map(
-            "import.customers.columns", customers.get("columns", {}), CUSTOMER_FIELDS
-        )
+        profile = _import_profile("import.customers", imports["customers"], CUSTOMER_FIELDS)
+        kwargs["customer_columns"] = profile.columns
     if "invoices" in imports:
-        invoices = _table("import.invoices", imports["invoices"])
-        _check_keys("import.invoices", invoices, {"columns"})
-        kwargs["invoice_columns"] = _column_map(
-            "import.invoices.columns", invoices.get("columns", {}), INVOICE_FIELDS
-        )
+        profile = _import_profile("import.invoices", imports["invoices"], INVOICE_FIELDS)
+        kwargs["invoice_import"] = profile
+        kwargs["invoice_columns"] = profile.columns
     return Config(**kwargs)
 
 

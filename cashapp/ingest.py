@@ -22,11 +22,9 @@ outcomes, and the rows written, are the same as parsing them here one after anot
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import pickle
-import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -38,8 +36,9 @@ from typing import Final, Literal
 
 import pyarrow as pa
 
-from cashapp.config import Config
-from cashapp.money import MoneyError, check_currency, quantize
+from cashapp.bounded_read import read_bounded
+from cashapp.config import Config, IngestConfig
+from cashapp.money import NO_CURRENCY, MoneyError, check_currency, quantize
 from cashapp.statements import StatementCheck, break_issues, check_statements
 from cashapp.store import Store, utcnow
 from cashapp.workers import available_cpus, worker_context
@@ -59,6 +58,8 @@ HEAD_BYTES = 8192
 DECIMAL_TYPE = pa.decimal128(18, 4)
 
 Status = Literal["new", "known", "refused"]
+#: The ``[ingest]`` ceilings when no config says otherwise.
+DEFAULT_LIMITS: Final = IngestConfig()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ def context_for(config: Config) -> ExtractContext:
         ach_company_ids=config.ach_company_ids,
         default_currency=config.default_currency,
         sources=config.sources,
+        max_payment_amount=config.ingest.max_payment_amount,
     )
 
 
@@ -108,20 +110,33 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def read_content(path: Path) -> bytes:
-    """File bytes, transparently gunzipped; raises FileRefused for unreadable files."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise FileRefused("file not found") from exc
-    except OSError as exc:
-        raise FileRefused(f"cannot read file: {exc.strerror}") from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise FileRefused(f"not a valid gzip file: {exc}") from exc
-    return data
+def read_content(path: Path, limits: IngestConfig = DEFAULT_LIMITS) -> bytes:
+    """File bytes, transparently gunzipped (streamed, within ``limits``); raises
+    FileRefused for unreadable files and for files past a ceiling (a gzip bomb)."""
+    return read_bounded(path, limits.max_expanded_bytes, limits.max_expansion_ratio)
+
+
+def too_large(stage: str) -> FileRefused:
+    """A file that exhausted memory is refused by name, not reported as an internal error.
+
+    Raise it *after* leaving the ``except MemoryError`` block: inside it, the traceback
+    still holds the parser's frames and so all the memory the parse took, and building
+    even this message can fail again.
+    """
+    return FileRefused(f"too large to parse: out of memory while {stage}")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised while handling, a MemoryError (a parser's own
+    ``except Exception`` may have wrapped it, or failed in turn)."""
+    seen: BaseException | None = exc
+    for _ in range(50):  # a bounded walk: chains can be long, never cyclic in practice
+        if seen is None:
+            return False
+        if isinstance(seen, MemoryError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def detect(
@@ -148,30 +163,57 @@ def extract_file(
     connector: Connector, data: bytes, name: str, context: ExtractContext
 ) -> ExtractResult:
     """Run the connector defensively and validate what it returns."""
+    result: ExtractResult | None = None
     try:
         result = connector.extract(data, name, context)
-    except FileRefused:
-        raise
+    except FileRefused as exc:
+        if not _out_of_memory(exc):
+            raise
+    except MemoryError:
+        pass  # refused below, once the handler has let go of the parser's frames
     except Exception as exc:  # a connector bug must still refuse cleanly
-        raise FileRefused(f"{connector.name} parser failed: {type(exc).__name__}: {exc}") from exc
+        if not _out_of_memory(exc):
+            reason = f"{connector.name} parser failed: {type(exc).__name__}: {exc}"
+            raise FileRefused(reason) from exc
+    if result is None:
+        raise too_large(f"the {connector.name} parser read it")
     errors = [i for i in result.issues if i.severity == "error"]
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
         raise FileRefused(first.message + more, first.location)
+    ceiling = context.max_payment_amount
+    no_currency = ""
     for record in result.records:
-        _validate_record(record)
+        _validate_record(record, ceiling)
+        if record.currency == NO_CURRENCY and not no_currency:
+            no_currency = record.location
+    if no_currency:
+        warning = Issue(
+            "warning",
+            f"amounts in {NO_CURRENCY} (ISO 4217 'no currency', as anonymised and test"
+            " statements write them): kept with two decimals; no invoice is in XXX",
+            no_currency or None,
+        )
+        result = replace(result, issues=(*result.issues, warning))
     return result
 
 
-def _validate_record(record: PaymentRecord) -> None:
+def _validate_record(record: PaymentRecord, ceiling: Decimal | None = None) -> None:
     where = record.location or None
     try:
-        if check_currency(record.currency) != record.currency:
+        currency = check_currency(record.currency, allow_no_currency=True)
+        if currency != record.currency:
             raise FileRefused(f"currency {record.currency!r} is not upper-case ISO 4217", where)
         quantize(record.amount, record.currency)
     except MoneyError as exc:
         raise FileRefused(str(exc), where) from exc
+    if ceiling is not None and abs(record.amount) > ceiling:
+        raise FileRefused(
+            f"amount {record.amount} {record.currency} is above the per-payment ceiling"
+            f" ({ceiling}, ingest.max_payment_amount)",
+            where,
+        )
     if not record.dedupe_key:
         raise FileRefused("record has no identity (empty dedupe key)", where)
 
@@ -197,11 +239,15 @@ def ingest_paths(
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     context = context_for(config)
+    limits = config.ingest
     files = expand_paths(paths)
     count = worker_count(files) if workers is None else min(workers, len(files))
     if count >= 2:
-        return _ingest_parallel(store, files, connectors, context, fmt, actor, count)
-    return [ingest_file(store, path, connectors, context, fmt=fmt, actor=actor) for path in files]
+        return _ingest_parallel(store, files, connectors, context, fmt, actor, count, limits)
+    return [
+        ingest_file(store, path, connectors, context, fmt=fmt, actor=actor, limits=limits)
+        for path in files
+    ]
 
 
 def ingest_file(
@@ -212,11 +258,16 @@ def ingest_file(
     *,
     fmt: str | None = None,
     actor: str = "cli",
+    limits: IngestConfig = DEFAULT_LIMITS,
 ) -> FileOutcome:
-    """Ingest one file atomically, parsing it in this process; never raises for bad input."""
+    """Ingest one file atomically, parsing it in this process; never raises for bad input.
+
+    Running out of memory on one file refuses that file, by name: the next file may be
+    small, and the person must learn which one to look at.
+    """
     name = str(path)
     try:
-        data, digest = _read_file(path)
+        data, digest = _read_file(path, limits)
     except FileRefused as exc:
         return FileOutcome(name, "refused", reason=str(exc))
     known = _known_connector(store, digest)
@@ -226,6 +277,8 @@ def ingest_file(
         prepared = _prepare(data, digest, path.name, connectors, context, fmt)
     except FileRefused as exc:
         return FileOutcome(name, "refused", reason=str(exc))
+    finally:
+        del data  # the parsed tables are what is stored; free the bytes before writing
     return _store_prepared(store, path, prepared, actor)
 
 
@@ -281,10 +334,10 @@ def file_id_for(digest: str) -> str:
     return "file_" + digest[:20]
 
 
-def _read_file(path: Path) -> tuple[bytes, str]:
+def _read_file(path: Path, limits: IngestConfig) -> tuple[bytes, str]:
     """The file's content and its sha256; raises FileRefused for unreadable/empty files."""
-    data = read_content(path)
-    if not data.strip():
+    data = read_content(path, limits)
+    if data.isspace() or not data:  # not data.strip(): that copies the whole file
         raise FileRefused("file is empty")
     return data, hashlib.sha256(data).hexdigest()
 
@@ -309,8 +362,14 @@ def _prepare(
         checks = check_statements(result.records, result.balances)
         result = replace(result, issues=(*result.issues, *break_issues(checks)))
         return prepare_result(digest, connector.name, result, checks)
+    except MemoryError:
+        pass  # refused below, outside the handler (see too_large)
     except Exception as exc:  # a bug past the parser must still refuse the file cleanly
-        raise FileRefused(f"could not prepare the file: {type(exc).__name__}: {exc}") from exc
+        if not _out_of_memory(exc):
+            reason = f"could not prepare the file: {type(exc).__name__}: {exc}"
+            raise FileRefused(reason) from exc
+    del result
+    raise too_large("tabulating its records")
 
 
 def prepare_result(
@@ -393,30 +452,41 @@ def _picklable_context(context: ExtractContext) -> ExtractContext:
 
 
 #: Set in each worker process by :func:`_init_worker`.
-_worker_state: tuple[dict[str, Connector], ExtractContext, frozenset[str]] | None = None
+_worker_state: tuple[dict[str, Connector], ExtractContext, frozenset[str], IngestConfig] | None = (
+    None
+)
 
 
-def _init_worker(connectors_blob: bytes, context: ExtractContext, known: frozenset[str]) -> None:
+def _init_worker(
+    connectors_blob: bytes,
+    context: ExtractContext,
+    known: frozenset[str],
+    limits: IngestConfig,
+) -> None:
     global _worker_state  # per-process state of a pool worker
     load_builtin()  # registers the built-ins in detection order before any plugin
     connectors: dict[str, Connector] = pickle.loads(connectors_blob)  # noqa: S301 - our own bytes
-    _worker_state = (connectors, context, known)
+    _worker_state = (connectors, context, known, limits)
 
 
 def _prepare_in_worker(path: Path, fmt: str | None) -> _Prepared:
     """The worker half of :func:`ingest_file`: everything but the database."""
     assert _worker_state is not None, "worker not initialised"
-    connectors, context, known = _worker_state
+    connectors, context, known, limits = _worker_state
     digest: str | None = None
     try:
-        data, digest = _read_file(path)
+        data, digest = _read_file(path, limits)
         if digest in known:
             return _Known(digest)
         return _prepare(data, digest, path.name, connectors, context, fmt)
     except FileRefused as exc:
         return _Refused(str(exc), digest)
+    except MemoryError:
+        pass  # answered below, once the handler has let go of the parse (see too_large)
     except Exception as exc:  # never let one file's failure reach the pool machinery
-        return _Refused(f"could not prepare the file: {type(exc).__name__}: {exc}", digest)
+        if not _out_of_memory(exc):
+            return _Refused(f"could not prepare the file: {type(exc).__name__}: {exc}", digest)
+    return _Refused(str(too_large("parsing it in a worker")), digest)
 
 
 def _ingest_parallel(
@@ -427,6 +497,7 @@ def _ingest_parallel(
     fmt: str | None,
     actor: str,
     workers: int,
+    limits: IngestConfig,
 ) -> list[FileOutcome]:
     """Parse in ``workers`` processes, write here in input order.
 
@@ -440,9 +511,12 @@ def _ingest_parallel(
         blob = pickle.dumps(connectors)
         plain_context = _picklable_context(context)
         pickle.dumps(plain_context)  # fail here, not inside the pool, if it cannot travel
-        init_args = (blob, plain_context, _known_hashes(store))
+        init_args = (blob, plain_context, _known_hashes(store), limits)
     except Exception:  # a connector or setting that cannot reach a worker: stay in-process
-        return [ingest_file(store, p, connectors, context, fmt=fmt, actor=actor) for p in files]
+        return [
+            ingest_file(store, p, connectors, context, fmt=fmt, actor=actor, limits=limits)
+            for p in files
+        ]
     outcomes: list[FileOutcome] = []
     pending: deque[Future[_Prepared]] = deque()
     pool = ProcessPoolExecutor(
@@ -468,12 +542,14 @@ def _ingest_parallel(
                 reason = f"ingest worker failed: {type(exc).__name__}: {exc}"
                 prepared = _Refused(reason)
             outcomes.append(
-                _store_from_worker(store, path, prepared, connectors, context, fmt, actor)
+                _store_from_worker(store, path, prepared, connectors, context, fmt, actor, limits)
             )
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     for path in files[len(outcomes) :]:  # the pool broke: finish in this process
-        outcomes.append(ingest_file(store, path, connectors, context, fmt=fmt, actor=actor))
+        outcomes.append(
+            ingest_file(store, path, connectors, context, fmt=fmt, actor=actor, limits=limits)
+        )
     return outcomes
 
 
@@ -492,6 +568,7 @@ def _store_from_worker(
     context: ExtractContext,
     fmt: str | None,
     actor: str,
+    limits: IngestConfig,
 ) -> FileOutcome:
     """Finish one file a worker prepared, deciding exactly as :func:`ingest_file` does."""
     name = str(path)
@@ -504,7 +581,7 @@ def _store_from_worker(
     if isinstance(prepared, _Refused):
         return FileOutcome(name, "refused", reason=prepared.reason)
     if isinstance(prepared, _Known):  # known when the batch started, gone since: redo
-        return ingest_file(store, path, connectors, context, fmt=fmt, actor=actor)
+        return ingest_file(store, path, connectors, context, fmt=fmt, actor=actor, limits=limits)
     return _store_prepared(store, path, prepared, actor)
 
 

@@ -23,10 +23,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config
+from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config, ImportProfile
 from cashapp.matching.names import name_key
 from cashapp.matching.references import invoice_ref_key
-from cashapp.money import MoneyError, check_currency, parse_amount
+from cashapp.money import DecimalMark, MoneyError, check_currency, parse_amount
 from cashapp.store import Store, utcnow
 from cashapp.terms import TermsError, parse_terms
 
@@ -153,18 +153,28 @@ def _mapped(
     return [(n, {f: row.get(h, "").strip() for f, h in header_for.items()}) for n, row in rows]
 
 
-def _parse_date(text: str) -> date:
+def _parse_date(text: str, fmt: str = "", kind: Kind = "invoices") -> date:
+    """An ISO date, or one in the profile's declared ``date_format``; never a guess.
+
+    ``11/01/2026`` is 1 November to a US ERP and 11 January to a European one, so a
+    non-ISO date is read only with ``[import.<kind>] date_format`` set (issue 10).
+    """
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:  # ISO, the common case: fromisoformat is ~20x faster than strptime
             return date.fromisoformat(text)
         except ValueError:
             pass
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+    if fmt:
         try:
             return datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
-            continue
-    raise ValueError(f"bad date {text!r} (expected YYYY-MM-DD)")
+            raise ValueError(
+                f"bad date {text!r} (expected YYYY-MM-DD or [import.{kind}] date_format {fmt!r})"
+            ) from None
+    raise ValueError(
+        f"bad date {text!r}: only YYYY-MM-DD is read unless the export's format is declared"
+        f' (set import.{kind}.date_format, e.g. "%d/%m/%Y" or "%m/%d/%Y")'
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,23 +210,28 @@ def _customer(row: dict[str, str], default_currency: str) -> CustomerRow:
     return CustomerRow(row["customer_id"], row["name"], row["email"], currency, row["terms"])
 
 
-def _invoice(row: dict[str, str], customers: Mapping[str, str]) -> InvoiceRow:
+def _invoice(
+    row: dict[str, str], customers: Mapping[str, str], profile: ImportProfile
+) -> InvoiceRow:
     number = row["invoice_number"]
     if not number:
         raise ValueError("invoice_number is empty")
     if row["customer_id"] not in customers:
         raise ValueError(f"unknown customer {row['customer_id']!r} (import customers first)")
     currency = check_currency(row["currency"])
-    amount = parse_amount(row["amount"], currency)
-    open_amount = parse_amount(row["open_amount"], currency) if row["open_amount"] else amount
+    mark: DecimalMark = "," if profile.decimal == "," else "."
+    amount = parse_amount(row["amount"], currency, decimal=mark)
+    open_amount = (
+        parse_amount(row["open_amount"], currency, decimal=mark) if row["open_amount"] else amount
+    )
     if amount <= 0:
         raise ValueError(f"amount {amount} must be positive (credit memos are not invoices)")
     if not Decimal(0) <= open_amount <= amount:
         raise ValueError(f"open_amount {open_amount} is outside 0..{amount}")
-    invoice_date = _parse_date(row["invoice_date"])
+    invoice_date = _parse_date(row["invoice_date"], profile.date_format)
     terms = parse_terms(row["terms"]) if row["terms"] else None
     if row["due_date"]:
-        due_date = _parse_date(row["due_date"])
+        due_date = _parse_date(row["due_date"], profile.date_format)
     elif terms is not None:
         due_date = terms.due_date(invoice_date)
     else:
@@ -310,7 +325,12 @@ def import_customers(store: Store, path: Path, config: Config, actor: str = "cli
 def import_invoices(store: Store, path: Path, config: Config, actor: str = "cli") -> ImportSummary:
     rows = _mapped(read_rows(path), INVOICE_FIELDS, config.invoice_columns, "invoices", str(path))
     customers = dict(store.fetchall("SELECT customer_id, currency FROM customers"))
-    parsed = _validated(rows, lambda row: _invoice(row, customers), "invoice_number", str(path))
+    parsed = _validated(
+        rows,
+        lambda row: _invoice(row, customers, config.invoice_import),
+        "invoice_number",
+        str(path),
+    )
     existing: dict[str, tuple[Any, ...]] = {
         r[0]: r[1:]
         for r in store.fetchall(

@@ -147,6 +147,9 @@ class ExtractContext:
     #: the ``[sources]`` table of the config, by source name (e.g. ``sources["csv"]``);
     #: each connector validates its own part.
     sources: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    #: ``[ingest] max_payment_amount``: a record whose |amount| is larger refuses its file
+    #: (checked by ingest after extraction; None = no ceiling)
+    max_payment_amount: Decimal | None = None
 
 
 @runtime_checkable

@@ -103,7 +103,8 @@ def read_money(element: ET.Element, where: str, issues: list[Issue]) -> tuple[De
     if not raw_currency:
         raise FieldError("the amount has no currency (Ccy attribute)")
     try:
-        currency = check_currency(raw_currency)
+        # XXX ("no currency") is a named leniency for statements; ingest warns about it
+        currency = check_currency(raw_currency, allow_no_currency=True)
     except MoneyError as exc:
         raise FieldError(f"the amount's currency {raw_currency!r} is not an ISO 4217 code") from exc
     return to_money(parse_decimal(element.text or ""), currency, where, issues), currency

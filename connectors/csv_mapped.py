@@ -35,7 +35,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
-from cashapp.money import MoneyError, check_currency, parse_amount
+from cashapp.money import (
+    DECIMAL_MARKS,
+    AmbiguousDecimal,
+    DecimalMark,
+    MoneyError,
+    check_currency,
+    detect_decimal,
+    parse_amount,
+)
 from connectors.base import (
     ExtractContext,
     ExtractResult,
@@ -69,7 +77,9 @@ class CsvProfile:
     debit_column: str = ""
     credit_column: str = ""
     sign: str = "inflow_positive"
-    decimal_comma: bool = False
+    #: the export's decimal mark: "." or ",", or "auto" to detect it per file (a file that
+    #: does not say is refused). ``decimal_comma = true`` is the older spelling of ",".
+    decimal: str = "."
     currency: str = ""  # "" = the column, else the context's default currency
     currency_column: str = ""
     payer_column: str = ""
@@ -94,6 +104,12 @@ class CsvProfile:
         for key in ("match_header", "date_column"):
             if not values.get(key):
                 raise CsvProfileError(f"{where}.{key}: required")
+        if "decimal_comma" in values:  # the older key, still read: true means ","
+            legacy = "," if values.pop("decimal_comma") else "."
+            if values.setdefault("decimal", legacy) != legacy:
+                raise CsvProfileError(
+                    f"{where}.decimal_comma: contradicts {where}.decimal; keep only decimal"
+                )
         profile = cls(**values)  # type: ignore[arg-type]
         profile._check(where)
         return profile
@@ -114,6 +130,10 @@ class CsvProfile:
             raise CsvProfileError(f"{where}.delimiter: must be one character (not a quote)")
         if self.skip_rows < 0 or self.skip_rows > 1000:
             raise CsvProfileError(f"{where}.skip_rows: must be between 0 and 1000")
+        if self.decimal not in DECIMAL_MARKS:
+            raise CsvProfileError(
+                f"{where}.decimal: must be one of {', '.join(map(repr, DECIMAL_MARKS))}"
+            )
         if self.sign not in SIGNS:
             raise CsvProfileError(f"{where}.sign: must be one of {', '.join(SIGNS)}")
         try:
@@ -169,6 +189,7 @@ _KEY_TYPES: Final[dict[str, type]] = {
     "debit_column": str,
     "credit_column": str,
     "sign": str,
+    "decimal": str,
     "decimal_comma": bool,
     "currency": str,
     "currency_column": str,
@@ -350,6 +371,7 @@ def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") ->
     width = len(header)
     while width > layout.width and not header[width - 1].strip():
         width -= 1  # a trailing delimiter on the header line names no column
+    mark = _decimal_mark(text[start:], profile, layout, skipped)
     fixed_currency = profile.currency.upper() or default_currency
     negate = profile.amount_column != "" and profile.sign == "inflow_negative"
     dates: dict[str, date] = {}
@@ -407,7 +429,7 @@ def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") ->
                     raise FileRefused(
                         f"bad currency in {profile.currency_column!r}: {exc}", where
                     ) from None
-        amount = _amount(row, layout, profile, currency, where)
+        amount = _amount(row, layout, profile, mark, currency, where)
         if negate or not amount:
             amount = abs(amount) if not amount else -amount  # never a "-0.00"
         payer = row[layout.payer].strip() if layout.payer >= 0 else ""
@@ -443,14 +465,48 @@ def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") ->
     )
 
 
+def _decimal_mark(text: str, profile: CsvProfile, layout: _Layout, skipped: int) -> DecimalMark:
+    """The profile's declared mark, or with ``decimal = "auto"`` the one this file uses.
+
+    Detection reads every amount cell of the file first (a second pass over the text, only
+    in auto mode) and refuses the file, naming the line, when the amounts do not say.
+    """
+    if profile.decimal != "auto":
+        return "," if profile.decimal == "," else "."
+    columns = [i for i in (layout.amount, layout.debit, layout.credit) if i >= 0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=profile.delimiter, strict=True)
+    cells: list[tuple[str, int]] = []
+    seen_header = False
+    try:
+        for row in reader:
+            if not "".join(row).strip():
+                continue
+            if not seen_header:
+                seen_header = True
+                continue
+            cells += [(row[i].strip(), reader.line_num) for i in columns if i < len(row)]
+    except csv.Error:
+        pass  # the reading pass refuses it, naming the line
+    try:
+        return detect_decimal(cell for cell, _ in cells if cell)
+    except AmbiguousDecimal as exc:
+        line = next(n for cell, n in cells if cell == exc.text) + skipped
+        raise FileRefused(f'decimal = "auto": {exc}', f"line {line}") from None
+
+
 def _amount(
-    row: list[str], layout: _Layout, profile: CsvProfile, currency: str, where: str
+    row: list[str],
+    layout: _Layout,
+    profile: CsvProfile,
+    mark: DecimalMark,
+    currency: str,
+    where: str,
 ) -> Decimal:
     """The signed amount of one row (money in positive), or FileRefused naming the column."""
 
     def parse(column: str, text: str) -> Decimal:
         try:
-            return parse_amount(text, currency, decimal_comma=profile.decimal_comma)
+            return parse_amount(text, currency, decimal=mark)
         except MoneyError as exc:
             raise FileRefused(f"bad amount in {column!r}: {exc}", where) from None
 

@@ -26,6 +26,13 @@ Decisions (see the module functions for the why):
 * ``source_ref`` is the ``:61:`` bank reference (after ``//``), else the customer
   reference unless it says NONREF or is an IBAN (ASN puts the counter account there and
   a full account number must not leave the connector).
+* A pre-IBAN **counter-account in the reference** (Rabobank ``0733959555      T-MOBILE
+  NETHERLANDS BV``, SNS) is the payer's masked account and name, never the source_ref.
+* **Amounts** are read in one place (:func:`_amount`): the SWIFT decimal comma only,
+  unless ``[sources.mt940] decimal = "."`` (the ``decimal-period`` leniency, warned).
+* **Leniencies and reports**: several ``:86:`` after one ``:61:`` (``repeated-86``) are
+  one field; a line starting with a tag MT940 does not define is reported (dropped from
+  single-line fields, kept as text inside ``:86:``).
 * ``dedupe_key`` = stable_key(:25: account, value date, entry date, mark, amount,
   customer ref, bank ref, normalized :86: text), numbered by occurrence in the file. The
   statement number and file name stay out, so the same line in an MT942 interim report
@@ -37,7 +44,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from cashapp.money import MoneyError, check_currency, parse_amount
 from connectors.base import (
@@ -90,6 +97,13 @@ _CREDIT_RETURN_GVC: Final = frozenset({"159"})
 _KEYWORD_PLACEHOLDERS: Final = frozenset({"EREF", "KREF", "MREF", "PREF", "MARF"})
 
 _IBAN = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
+#: A pre-IBAN Dutch account number: 7 giro digits after "P", or 9-10 bank digits.
+_DOMESTIC_ACCOUNT = r"(?:P\d{1,9}|\d{9,10})"
+#: Legacy Rabobank :61: reference: the counter-account (16x), then the counterparty name.
+_ACCOUNT_THEN_NAME = re.compile(rf"({_DOMESTIC_ACCOUNT}|NONREF) +(\S.*)")
+_DOMESTIC_ONLY = re.compile(_DOMESTIC_ACCOUNT)
+#: ``:25:`` of a pre-IBAN Rabobank statement: the domestic account and the currency.
+_LEGACY_STATEMENT_ACCOUNT = re.compile(r"[\d.]+ ?[A-Z]{3}")
 
 
 def is_iban(text: str) -> bool:
@@ -115,6 +129,39 @@ def classify(mark: str, type_code: str, gv_code: str, return_reason: str) -> str
     return "other"
 
 
+class Counterparty(NamedTuple):
+    """What a :61: customer reference says when it is not a reference at all."""
+
+    reference: str
+    account: str = ""
+    name: str = ""
+
+
+def counterparty_in_reference(
+    customer_ref: str, bank_ref: str, legacy: bool, details: str
+) -> Counterparty:
+    """Split a counter-account (and name) out of the :61: customer reference.
+
+    Pre-IBAN Dutch banks put the counterparty's domestic account number in the
+    reference subfield: Rabobank as ``0733959555      T-MOBILE NETHERLANDS BV`` (16
+    characters of account or NONREF, then the name), or the number alone in statements
+    whose ``:25:`` is a domestic account with its currency (``1017.490.554EUR``); SNS
+    repeats the number at the start of ``:86:``. Such a number is an account - masked,
+    never a ``source_ref`` - and the name is the payer's.
+    """
+    if bank_ref:
+        return Counterparty(customer_ref)
+    both = _ACCOUNT_THEN_NAME.fullmatch(customer_ref)
+    if both:
+        account = "" if both.group(1) == "NONREF" else both.group(1)
+        return Counterparty("", account, both.group(2).strip())
+    if _DOMESTIC_ONLY.fullmatch(customer_ref) and (
+        legacy or details.split(None, 1)[:1] == [customer_ref]
+    ):
+        return Counterparty("", customer_ref)
+    return Counterparty(customer_ref)
+
+
 def source_reference(customer_ref: str, bank_ref: str) -> str:
     """The ``:61:`` bank reference, else a customer reference that is a real reference.
 
@@ -137,6 +184,7 @@ class _Statement:
     """Mutable working state while one statement is read (never leaves this module)."""
 
     block: StatementBlock
+    decimal: str = ","
     account: str = ""
     masked_account: str = ""
     currency: str = ""
@@ -144,19 +192,36 @@ class _Statement:
     floor_limit: Field | None = None
     summaries: list[Field] = field(default_factory=list)
     entries: list[tuple[Field, Field | None, Field | None]] = field(default_factory=list)
+    #: line of the first statement line that carried more than one :86: field, or 0
+    repeated_86: int = 0
+    #: unknown ``:TAG:`` lines: (tag, line, the field they were read into or "" if dropped)
+    unknown_tags: list[tuple[str, int, str]] = field(default_factory=list)
+    #: line of the first amount written with a period (only with ``decimal = "."``), or 0
+    period_amount: int = 0
 
 
-def _gather(block: StatementBlock) -> _Statement:
-    """Sort a statement's fields by role; ``:86:`` belongs to the ``:61:`` just before it."""
-    state = _Statement(block)
+def _gather(block: StatementBlock, decimal: str) -> _Statement:
+    """Sort a statement's fields by role; ``:86:`` belongs to the ``:61:`` just before it.
+
+    SWIFT allows one ``:86:`` per ``:61:``. Pre-2014 Rabobank exports write one ``:86:``
+    per line of text instead (up to six); they are read as the lines of one field, and
+    :func:`_read` reports the leniency once per file.
+    """
+    state = _Statement(block, decimal)
     line61: Field | None = None  # the statement line whose :86:/:NS: may follow
     info: Field | None = None
     ns: Field | None = None
     for item in block.fields:
         tag = item.tag
+        if len(item.lines) > 1:
+            state.unknown_tags += _unknown_tags(item)
         if line61 is not None:
             if tag == "86" and info is None:
                 info = item
+                continue
+            if tag == "86" and info is not None and ns is None:  # repeated: continues it
+                info = Field(info.tag, info.line, info.lines + item.lines)
+                state.repeated_86 = state.repeated_86 or line61.line
                 continue
             if tag == "NS" and ns is None:
                 ns = item
@@ -177,6 +242,27 @@ def _gather(block: StatementBlock) -> _Statement:
     if line61 is not None:
         state.entries.append((line61, info, ns))
     return state
+
+
+#: Fields whose continuation lines are content; in any other field they are ignored.
+_MULTILINE_TAGS: Final = frozenset({"61", "86", "NS"})
+_UNKNOWN_TAG = re.compile(r":(\d\d[A-Z]?):")
+
+
+def _unknown_tags(item: Field) -> list[tuple[str, int, str]]:
+    """Lines inside a field that start like a ``:TAG:`` MT940 does not define.
+
+    The syntax reads them as continuation lines (``:12:11`` may be the end of a wrapped
+    time stamp). In :86:/:61:/:NS: they stay text; any other field ignores its
+    continuation lines, so there the unknown field is dropped. Either way it is reported.
+    """
+    into = item.tag if item.tag in _MULTILINE_TAGS else ""
+    found: list[tuple[str, int, str]] = []
+    for offset, line in enumerate(item.lines[1:], start=1):
+        match = _UNKNOWN_TAG.match(line)
+        if match:
+            found.append((match.group(1), item.line + offset, into))
+    return found
 
 
 def _currency(state: _Statement, issues: list[Issue]) -> str:
@@ -213,9 +299,36 @@ def _checked_currency(code: str, where: str) -> str:
         raise FileRefused(f"{code!r} is not a currency code", where) from exc
 
 
-def _amount(text: str, currency: str, where: str) -> Decimal:
+_AMOUNT_TEXT: Final = {",": re.compile(r"\d+(?:,\d*)?"), ".": re.compile(r"\d+(?:[.,]\d*)?")}
+#: ``[sources.mt940] decimal``: the separator the team's banks use (SWIFT: the comma).
+DECIMAL_SEPARATORS: Final = tuple(_AMOUNT_TEXT)
+
+
+def _amount(text: str, state: _Statement, currency: str, where: str) -> Decimal:
+    """The one place MT940 amount text becomes money.
+
+    SWIFT amounts are digits with one decimal comma and no grouping (``1234,56``,
+    ``203,``). Anything else - a period, two separators, a stray letter - is refused
+    with the line, never reinterpreted: read as a comma file, ``300.00`` would be 30000.
+    With ``[sources.mt940] decimal = "."`` (pre-2014 Rabobank exports) a period is
+    accepted as the decimal separator too - MT940 amounts have no digit grouping, so one
+    separator of either kind is unambiguous, and the team's current comma files keep
+    working; :func:`_read` warns when a period was read.
+    """
+    if not _AMOUNT_TEXT[state.decimal].fullmatch(text):
+        if state.decimal == "," and _AMOUNT_TEXT["."].fullmatch(text):
+            raise FileRefused(
+                f"the amount {text!r} has a period as decimal separator; MT940 requires a "
+                'comma (set [sources.mt940] decimal = "." to accept such a bank\'s files)',
+                where,
+            )
+        separator = "comma" if state.decimal == "," else "comma or period"
+        raise FileRefused(f"the amount {text!r} is not digits with one decimal {separator}", where)
+    if state.decimal == "." and "." in text:
+        state.period_amount = state.period_amount or int(where.split()[-1])
+    whole, _, fraction = text.replace(",", ".").partition(".")
     try:
-        return parse_amount(text, currency, decimal_comma=True)
+        return parse_amount(f"{whole}.{fraction or '0'}", currency)
     except MoneyError as exc:
         raise FileRefused(f"the amount {text!r} cannot be read: {exc}", where) from exc
 
@@ -264,7 +377,7 @@ def _balances(state: _Statement, issues: list[Issue]) -> list[AccountBalance]:
                     where,
                 )
             )
-        amount = _amount(balance.amount_text, currency, where)
+        amount = _amount(balance.amount_text, state, currency, where)
         out.append(
             AccountBalance(
                 account=masked,
@@ -297,11 +410,17 @@ def _entry(
                 "entry date", line.entry_date.corrected_from, line.entry_date.value, where
             )
         )
-    magnitude = _amount(line.amount_text, state.currency, where)
+    magnitude = _amount(line.amount_text, state, state.currency, where)
     amount = magnitude if line.mark in ("C", "RD") else -magnitude
     details = parse_details(info.text) if info is not None else TransactionDetails()
     kind = classify(line.mark, line.type_code, details.gv_code, details.return_reason)
-    counter_account = details.payer_account
+    in_reference = counterparty_in_reference(
+        line.customer_ref,
+        line.bank_ref,
+        _LEGACY_STATEMENT_ACCOUNT.fullmatch(state.account) is not None,
+        details.text,
+    )
+    counter_account = details.payer_account or in_reference.account
     if not counter_account:
         for candidate in (line.supplementary, line.customer_ref):
             if len(candidate) >= 14 and is_iban(candidate):
@@ -326,13 +445,13 @@ def _entry(
         key,
         {
             "source": NAME,
-            "source_ref": source_reference(line.customer_ref, line.bank_ref)
+            "source_ref": source_reference(in_reference.reference, line.bank_ref)
             or details.end_to_end_id,
             "kind": kind,
             "amount": amount,
             "currency": state.currency,
             "value_date": line.value_date.value,
-            "payer_name": details.payer_name,
+            "payer_name": details.payer_name or in_reference.name,
             "payer_account": mask_account(counter_account) if counter_account else "",
             "remittance": details.remittance,
             "references": details.references,
@@ -363,7 +482,7 @@ def _check_summaries(state: _Statement, pending: list[_Pending], issues: list[Is
         count, _, text = summary
         credit = item.tag == "90C"
         own = [a for a in amounts if (a > 0 if credit else a < 0)]
-        expected = _amount(text, state.currency, f"line {item.line}")
+        expected = _amount(text, state, state.currency, f"line {item.line}")
         if len(own) != count or abs(sum(own, Decimal(0))) != expected:
             issues.append(
                 Issue(
@@ -375,7 +494,52 @@ def _check_summaries(state: _Statement, pending: list[_Pending], issues: list[Is
             )
 
 
-def _read(text: str) -> ExtractResult:
+def _file_warnings(states: list[_Statement]) -> list[Issue]:
+    """The leniencies a file needed, each reported once (with its first line)."""
+    issues: list[Issue] = []
+    repeated = [s.repeated_86 for s in states if s.repeated_86]
+    if repeated:
+        issues.append(
+            Issue(
+                "warning",
+                "leniency repeated-86: statement lines carry several :86: fields (pre-2014 "
+                "Rabobank, Danske Bank; SWIFT allows one); they were read as the lines of "
+                "one field",
+                f"line {repeated[0]}",
+            )
+        )
+    periods = [s.period_amount for s in states if s.period_amount]
+    if periods:
+        issues.append(
+            Issue(
+                "warning",
+                "leniency decimal-period: amounts were read with a period as decimal "
+                'separator, as [sources.mt940] decimal = "." says (SWIFT requires a comma)',
+                f"line {periods[0]}",
+            )
+        )
+    for state in states:
+        for tag, line, into in state.unknown_tags:
+            what = f"was read as text of the :{into}: above it" if into else "was ignored"
+            issues.append(
+                Issue(
+                    "warning",
+                    f"the field :{tag}: is not an MT940/MT942 field and {what}",
+                    f"line {line}",
+                )
+            )
+    return issues
+
+
+def decimal_option(context: ExtractContext) -> str:
+    """``[sources.mt940] decimal``: ``","`` (SWIFT, the default) or ``"."``."""
+    value = context.sources.get(NAME, {}).get("decimal", ",")
+    if value not in DECIMAL_SEPARATORS:
+        raise FileRefused(f'[sources.mt940] decimal must be "," or ".", not {value!r}')
+    return str(value)
+
+
+def _read(text: str, decimal: str = ",") -> ExtractResult:
     if not text.strip():
         raise FileRefused("the file is empty")
     preamble, blocks = split_statements(normalize_text(text))
@@ -391,9 +555,11 @@ def _read(text: str) -> ExtractResult:
     issues: list[Issue] = []
     pending: list[_Pending] = []
     balances: list[AccountBalance] = []
+    states: list[_Statement] = []
     for block in blocks:
         try:
-            state = _gather(block)
+            state = _gather(block, decimal)
+            states.append(state)
             if not state.account:
                 raise FileRefused("the statement has no :25: account identification")
             state.currency = _currency(state, issues)
@@ -411,6 +577,7 @@ def _read(text: str) -> ExtractResult:
                 f"line {block.line}",
             ) from exc
         pending += entries
+    issues += _file_warnings(states)
     keys = occurrence_keys(p.key for p in pending)
     records = tuple(
         PaymentRecord(dedupe_key=key, **p.fields) for key, p in zip(keys, pending, strict=True)
@@ -449,9 +616,10 @@ class Mt940Connector:
 
     def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
         """Parse every statement in the file; refuse the whole file on a broken one."""
-        del filename, context  # the currency never defaults: see the module docstring
+        del filename  # the currency never defaults: see the module docstring
+        decimal = decimal_option(context)
         try:
-            return _read(decode_text(data))
+            return _read(decode_text(data), decimal)
         except FileRefused:
             raise
         except Exception as exc:  # a bug or an unforeseen shape must not escape as a traceback

@@ -35,7 +35,9 @@ import re
 from collections.abc import Sequence
 from typing import Final, Literal, NamedTuple
 
-Layout = Literal["german", "dutch", "free", "none"]
+from connectors.bank_text import continues_without_space
+
+Layout = Literal["german", "triodos", "dutch", "free", "none"]
 
 #: Width of one line of field 86 (SWIFT 6*65x); a line this long was wrapped, not ended.
 LINE_WIDTH: Final = 65
@@ -48,6 +50,11 @@ NO_REFERENCE: Final = frozenset({"", "NONREF", "NOTPROVIDED", "NOT PROVIDED"})
 #: A GVC followed by ``?`` subfields, or GVC 999 followed by unstructured text.
 _GERMAN_HEAD = re.compile(r"\s*(?:(\d{3})(?=\?|$)|(999))")
 _GERMAN_SUBFIELD = re.compile(r"\?(\d{2})")
+#: Triodos: a three-digit code, then ``>NN`` subfields (``000>100987654321``).
+_TRIODOS_HEAD = re.compile(r"\s*(\d{3})>\d{2}")
+_TRIODOS_SUBFIELD = re.compile(r">(\d{2})")
+_BIC = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{10,30}")
 
 #: SEPA keywords inside the German purpose subfields, with their maximum lengths (EPC
 #: rulebook: references are 35 characters, the remittance 140, names 70).
@@ -98,14 +105,17 @@ def squeeze(text: str) -> str:
 
 
 def join_wrapped(lines: Sequence[str]) -> str:
-    """Join free-text lines: a full 65-column line was wrapped mid-word, a shorter one ended."""
+    """Join free-text lines: a line whose text fills 65 columns was wrapped mid-word, a
+    shorter one ended. Trailing blanks do not count: pre-2014 Rabobank pads every line
+    to 65 columns, and a line that ends in blanks ended at a word."""
     if not lines:
         return ""
     parts = [lines[0].rstrip()]
-    previous_full = len(lines[0]) >= LINE_WIDTH
+    previous_full = len(parts[0]) >= LINE_WIDTH
     for line in lines[1:]:
-        parts.append(line.rstrip() if previous_full else " " + line.strip())
-        previous_full = len(line) >= LINE_WIDTH
+        text = line.rstrip()
+        parts.append(text if previous_full else " " + text.strip())
+        previous_full = len(text) >= LINE_WIDTH
     return "".join(parts)
 
 
@@ -117,6 +127,8 @@ def parse_details(text: str) -> TransactionDetails:
         return TransactionDetails()
     if _GERMAN_HEAD.match(first):
         return _parse_german("".join(lines))
+    if _TRIODOS_HEAD.match(first):
+        return _parse_triodos("".join(lines))
     if _DUTCH_START.match(first):
         return _parse_dutch("".join(lines).strip())
     joined = squeeze(join_wrapped(lines))
@@ -180,25 +192,27 @@ def _parse_german(body: str) -> TransactionDetails:
 
 
 def join_subfields(pieces: Sequence[str]) -> tuple[str, list[int]]:
-    """Join German subfields: a full 27-character piece was cut mid-text, a shorter one ended.
+    """Join German subfields; a boundary is a space only where it is a word break.
 
     Returns the text and the offset where each piece ends (for cutting at boundaries).
     DTAUS purpose and name lines were separate 27-character lines; SEPA texts are cut into
-    27-character chunks. So a full piece continues without a space, a short one is
-    followed by one.
+    27-character chunks, and some banks (Volksbank) cut anywhere, mid-word and mid-IBAN.
+    :func:`connectors.bank_text.continues_without_space` decides each boundary: a full
+    piece, a number or IBAN cut in two, or a word cut in lower case continues; anything
+    else gets one space.
     """
     parts: list[str] = []
     bounds: list[int] = []
     position = 0
-    previous_full = True
+    previous = ""
     for piece in pieces:
-        if parts and not previous_full:
+        if parts and not continues_without_space(previous, piece, SUBFIELD_WIDTH):
             parts.append(" ")
             position += 1
         parts.append(piece)
         position += len(piece)
         bounds.append(position)
-        previous_full = len(piece) >= SUBFIELD_WIDTH
+        previous = piece
     return "".join(parts), bounds
 
 
@@ -228,6 +242,43 @@ def split_sepa_purpose(subfields: Sequence[str]) -> tuple[dict[str, str], str]:
         if key not in tokens:
             tokens[key] = squeeze(joined[start:end])
     return tokens, squeeze(" ".join(free))
+
+
+# --- Triodos ">" layout -------------------------------------------------------------------
+
+
+def _parse_triodos(body: str) -> TransactionDetails:
+    """Triodos Bank: ``000>10<counter-account>>20..>2x<text>>31<our account>``.
+
+    The German layout with ``>`` for ``?`` (Triodos MT940 description): ``>10`` is the
+    counter-account (domestic), ``>20``-``>29`` the text in 27-character pieces - for
+    SEPA lines ``>20`` the counterparty's BIC and ``>21`` its IBAN come first - and
+    ``>31`` our own account, which says nothing about the payer.
+    """
+    head = _TRIODOS_HEAD.match(body)
+    pieces = _TRIODOS_SUBFIELD.split(body[head.end() - 3 :] if head else body)
+    values: list[tuple[str, str]] = [
+        (pieces[i], pieces[i + 1]) for i in range(1, len(pieces) - 1, 2)
+    ]
+    account = next((v.strip() for c, v in values if c == "10"), "")
+    text = [v for c, v in values if c[0] == "2"]
+    bank = ""
+    if (
+        len(text) >= 2
+        and _BIC.fullmatch(text[0].strip())
+        and _IBAN_SHAPE.fullmatch(text[1].strip())
+    ):
+        bank, account, text = text[0].strip(), text[1].strip(), text[2:]
+    if account.strip("0") == "":
+        account = ""
+    remittance = squeeze(join_subfields(text)[0])
+    return TransactionDetails(
+        layout="triodos",  # its leading code is always 000: not a German GVC
+        remittance=remittance,
+        payer_account=account,
+        payer_bank=bank,
+        text=squeeze(body),
+    )
 
 
 # --- Dutch slash layout ------------------------------------------------------------------
@@ -276,6 +327,7 @@ def _parse_dutch(body: str) -> TransactionDetails:
         payer_bank=squeeze(bank),
         references=_references(
             eref,
+            squeeze(fields.get("PREF", "").split("/", 1)[0]),  # Rabobank batch: PmtInfId
             squeeze(fields.get("MARF", "")),
             squeeze(fields.get("CSID", "")),
             squeeze(creditor_ref),

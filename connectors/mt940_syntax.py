@@ -12,6 +12,11 @@ Grammar implemented (SWIFT MT940/MT942 field specifications, User Handbook Categ
 
 * a statement starts at ``:20:`` and ends at a line ``-`` (or ``-}`` after a SWIFT
   ``{4:`` block) or at the next ``:20:``; bank header lines outside fields are skipped;
+* **incomplete** means: a SWIFT text block ``{4:`` that is not closed by ``-}`` before the
+  next message header ``{1:`` or the end of the file (the trailer is missing), or a field
+  cut short so that its grammar fails. A file without envelopes has no trailer: the final
+  ``-`` is optional (real exports omit it), so a cut between two statements of such a file
+  cannot be seen and is not claimed to be;
 * a field starts at a line ``:TAG:`` for the tags listed in :data:`KNOWN_TAGS`; any other
   line continues the open field (``:12:11`` inside a wrapped ``:86:`` is text, not a tag);
 * ``:61:`` is ``6!n[4!n]2a[1!a]15d1!a3!c16x[//16x]`` plus an optional second line of
@@ -52,12 +57,12 @@ _CONTROL: dict[int, int | None] = dict.fromkeys([*range(9), *range(11, 32), 127]
 _CONTROL[9] = 32  # tab -> space
 
 _LINE61 = re.compile(
-    r"(\d{6})(\d{4})?(RC|RD|C|D)([A-Z]?)(\d[\d,]*)(?:([A-Z][A-Z0-9 ]{3}))?(.*)", re.DOTALL
+    r"(\d{6})(\d{4})?(RC|RD|C|D)([A-Z]?)(\d[\d,.]*)(?:([A-Z][A-Z0-9 ]{3}))?(.*)", re.DOTALL
 )
 _MARK_ONLY = re.compile(r"\d{6}(?:\d{4})?(?:RC|RD|C|D)[A-Z]?")
-_BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})(\d[\d,]*)")
-_FLOOR = re.compile(r"([A-Z]{3})([CD]?)(\d[\d,]*)")
-_SUMMARY = re.compile(r"(\d{1,5})([A-Z]{3})(\d[\d,]*)")
+_BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})(\d[\d,.]*)")
+_FLOOR = re.compile(r"([A-Z]{3})([CD]?)(\d[\d,.]*)")
+_SUMMARY = re.compile(r"(\d{1,5})([A-Z]{3})(\d[\d,.]*)")
 
 #: Two-digit years from 70 onwards are 19xx (MT940 predates 2000 in old archives).
 _CENTURY_PIVOT: Final = 70
@@ -162,13 +167,18 @@ def split_statements(lines: list[str]) -> tuple[list[Field], list[StatementBlock
             blocks.append(StatementBlock(block_line, tuple(fields)))
             fields = None
 
+    envelope_line = 0  # line of the open SWIFT text block {4:, 0 when none is open
+
     for number, line in enumerate(lines, start=1):
         first = line[:1]
         if first == "{" and line.startswith(_ENVELOPE):  # {1:..}{2:..}{3:..}{4: -> after {4:
+            if envelope_line and line.startswith("{1:"):
+                _refuse_unclosed(envelope_line)
             close_block()
             block4 = line.find("{4:")
             if block4 < 0:
                 continue
+            envelope_line = number
             line = line[block4 + 3 :]
             first = line[:1]
         if first == ":":
@@ -184,13 +194,31 @@ def split_statements(lines: list[str]) -> tuple[list[Field], list[StatementBlock
         elif first == "-":
             stripped = line.strip()
             if stripped == "-" or stripped.startswith("-}"):
+                if stripped[1:2] == "}":
+                    envelope_line = 0
                 close_block()
                 continue
         if buffer is not None:
             buffer.append(line)
         # else: a bank header line between statements ("ABNANL2A", "940 00"): skipped
+    if envelope_line:
+        _refuse_unclosed(envelope_line)
     close_block()
     return preamble, blocks
+
+
+def _refuse_unclosed(opened: int) -> None:
+    """A SWIFT text block ``{4:`` must end with ``-}``: without it the message was cut off.
+
+    This is the one trailer MT940 has. A file that never opened ``{4:`` (most bank
+    exports) has no trailer to miss, and a final ``-`` is optional there: the corpus has
+    accepted exports that omit it (Oldenburgische Landesbank, Danske Bank, Rabobank).
+    """
+    raise FileRefused(
+        "the SWIFT message whose text block {4: opens here has no closing -} (missing "
+        "trailer): the file is incomplete",
+        f"line {opened}",
+    )
 
 
 def read_calendar_date(year: str, month: str, day: str, *, where: str) -> CalendarDate:
@@ -245,6 +273,14 @@ def read_statement_line(field: Field) -> StatementLine:
             where,
         )
     value_text, entry_text, mark, funds, amount, type_code, tail = match.groups()
+    if type_code is None and tail and tail[:2] != "//" and not tail[0].isspace():
+        # "21X0,00NTRF": the amount stops at a character that starts no type code, so
+        # reading "21" would book a tenth of the money.
+        raise FileRefused(
+            f"the amount of the statement line (:61:) {amount + tail[:12]!r} is not a "
+            "number followed by a transaction type",
+            where,
+        )
     value_date = read_calendar_date(value_text[:2], value_text[2:4], value_text[4:], where=where)
     entry = _entry_date(value_date.value, entry_text, where) if entry_text else None
     customer_ref, _, bank_ref = tail.partition("//")

@@ -58,10 +58,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 
-from cashapp.money import MoneyError, check_currency, minor_units, parse_amount, quantize
+from cashapp.money import DecimalMark, MoneyError, check_currency, parse_amount
 from connectors.base import (
     AccountBalance,
     ExtractContext,
@@ -244,26 +244,33 @@ def parse_tree(body: str) -> Element:
 def parse_ofx_amount(text: str, currency: str) -> Decimal:
     """An OFX amount (ch. 3 data types: optional sign, digits, ``.`` or ``,`` as decimal mark).
 
-    No currency symbols: ``$120`` is refused; ``-200,00`` is -200.00. The last of
-    ``.``/``,`` is the decimal mark when both appear (``1.234,56``, ``1,234.56``).
-    ``1,000`` alone is refused as ambiguous: the spec reads 1.000, a person reads a
-    thousand, and guessing wrong is a thousandfold error.
+    No currency symbols: ``$120`` is refused; ``-200,00`` is -200.00 (the comma variant
+    some European banks send). The mark is chosen from the text and then read by the one
+    amount parser (:func:`cashapp.money.parse_amount`), which checks the grouping: the
+    last of ``.``/``,`` is the decimal mark when both appear (``1.234,56``,
+    ``1,234.56``), and ``1.23,45`` is refused. ``1,000`` alone is refused as ambiguous
+    whatever the currency: the spec reads 1.000, a person reads a thousand, and guessing
+    wrong is a thousandfold error.
     """
     raw = text.replace(" ", "")
     if not raw:
         raise MoneyError("the amount is empty")
     if not _AMOUNT_CHARS.issuperset(raw):
         raise MoneyError(f"{text.strip()!r} is not an OFX amount")
-    if "," in raw:
-        comma = raw.rfind(",")
-        if "." not in raw and len(raw) - comma == 4 and minor_units(currency) < 3:
+    comma = raw.rfind(",")
+    if comma < 0:
+        mark: DecimalMark = "."
+    else:
+        point = raw.rfind(".")
+        if point < 0 and raw.count(",") == 1 and len(raw) - comma == 4:
             raise MoneyError(f"{text.strip()!r} is ambiguous: thousands or decimal comma?")
-        return parse_amount(raw, currency, decimal_comma=comma > raw.rfind("."))
-    try:  # fast path: only sign, digits and a point are left, which Decimal reads exactly
-        value = Decimal(raw)
-    except InvalidOperation:
+        mark = "," if comma > point else "."
+    try:
+        return parse_amount(raw, currency, decimal=mark)
+    except MoneyError as exc:
+        if "decimal places" in str(exc) or "currency" in str(exc):
+            raise
         raise MoneyError(f"{text.strip()!r} is not an OFX amount") from None
-    return quantize(value, currency)
 
 
 def parse_ofx_date(text: str) -> date:

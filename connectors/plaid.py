@@ -44,6 +44,16 @@ def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
 
+def _list(parent: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    """An optional list of the sync response; anything but a list or null breaks the file."""
+    value = parent.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FileRefused(f"{key!r} is not a list but {type(value).__name__}", where)
+    return value
+
+
 def _record(txn: Mapping[str, Any], masks: Mapping[str, str], where: str) -> PaymentRecord:
     try:
         currency = check_currency(_text(txn.get("iso_currency_code")) or "USD")
@@ -58,11 +68,13 @@ def _record(txn: Mapping[str, Any], masks: Mapping[str, str], where: str) -> Pay
         day = date.fromisoformat(_text(txn.get("date")))
     except (KeyError, ValueError, ArithmeticError, MoneyError) as exc:
         raise FileRefused(f"transaction unreadable: {exc}", where) from None
+    if not _text(txn.get("transaction_id")):
+        raise FileRefused("transaction without a transaction_id", where)
     meta = txn.get("payment_meta") if isinstance(txn.get("payment_meta"), Mapping) else {}
     meta = meta or {}
     reference = _text(meta.get("reference_number"))
     payer = _text(meta.get("payer")) or _text(meta.get("by_order_of"))
-    counterparties = txn.get("counterparties") or []
+    counterparties = _list(txn, "counterparties", where)
     if not payer and counterparties and isinstance(counterparties[0], Mapping):
         payer = _text(counterparties[0].get("name"))
     name = _text(txn.get("name"))
@@ -102,7 +114,7 @@ class PlaidConnector:
             raise FileRefused("expected a Plaid sync landing file with an 'added' list")
         masks = {
             _text(a.get("account_id")): mask_account(_text(a.get("mask")) or "")
-            for a in document.get("accounts") or []
+            for a in _list(document, "accounts", "the landing file")
             if isinstance(a, Mapping)
         }
         records: list[PaymentRecord] = []
@@ -113,7 +125,7 @@ class PlaidConnector:
             if txn.get("pending"):
                 continue
             records.append(_record(txn, masks, f"added[{n}]"))
-        for n, txn in enumerate(document.get("removed") or []):
+        for n, txn in enumerate(_list(document, "removed", "the landing file")):
             if isinstance(txn, Mapping):
                 issues.append(
                     Issue(

@@ -118,22 +118,26 @@ def _mapping(context: ExtractContext) -> dict[str, str]:
 
 
 def _csv_rows(text: str, mapping: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    header = [mapping.get(_norm(n), _norm(n)) for n in reader.fieldnames or []]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")
-    rows = []
-    width = len(reader.fieldnames or [])
-    for line, raw in enumerate(reader, start=2):
-        check_row_width(raw, width, f"line {line}")
-        row = {
-            mapping.get(_norm(k), _norm(k)): (v or "").strip()
-            for k, v in raw.items()
-            if k is not None  # blank cells past the header (check_row_width refused others)
-        }
-        if any(row.values()):
-            rows.append((f"line {line}", row))
+    # newline="": the reader itself ends a line at CR, LF or CRLF, and keeps quoted ones
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [mapping.get(_norm(n), _norm(n)) for n in reader.fieldnames or []]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")
+        rows = []
+        width = len(reader.fieldnames or [])
+        for line, raw in enumerate(reader, start=2):
+            check_row_width(raw, width, f"line {line}")  # short rows and surplus cells
+            row = {
+                mapping.get(_norm(k), _norm(k)): (v or "").strip()
+                for k, v in raw.items()
+                if k is not None  # blank cells past the header (check_row_width refused others)
+            }
+            if any(row.values()):
+                rows.append((f"line {line}", row))
+    except csv.Error as exc:  # e.g. a cell past the csv module's field size limit
+        raise FileRefused(f"not readable as CSV: {exc}", f"line {reader.line_num + 1}") from None
     return rows
 
 
@@ -207,7 +211,7 @@ def read_rows(rows: list[tuple[str, dict[str, str]]], context: ExtractContext) -
             raise FileRefused(f"unknown status {row.get('status')!r}", where)
         try:
             currency = check_currency((row.get("currency") or context.default_currency).upper())
-            amount = parse_amount(row["amount"], currency)
+            amount = parse_amount(row["amount"], currency, decimal=".")
         except MoneyError as exc:
             raise FileRefused(str(exc), where) from None
         if amount <= 0:

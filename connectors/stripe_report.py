@@ -71,13 +71,13 @@ def _day(text: str, where: str) -> date:
         if value.isdigit():  # the API's unix seconds
             return datetime.fromtimestamp(int(value), tz=UTC).date()
         return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # seconds past what the calendar holds
         raise FileRefused(f"created date {text!r} is not a date", where) from None
 
 
 def _money(text: str, currency: str, column: str, where: str) -> Decimal:
     try:
-        return parse_amount(text or "0", currency)
+        return parse_amount(text or "0", currency, decimal=".")  # Stripe writes points
     except MoneyError as exc:
         raise FileRefused(f"{column}: {exc}", where) from None
 
@@ -93,23 +93,32 @@ class StripeReportConnector:
 
     def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
         text = decode_text(data).lstrip("\ufeff")
-        reader = csv.DictReader(io.StringIO(text))
-        header = [n.strip().lower() for n in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise FileRefused(
-                f"not a Stripe balance report: missing column(s) {', '.join(missing)}", "line 1"
-            )
-        if "created_utc" not in header and "created" not in header:
-            raise FileRefused("missing column created_utc (or created)", "line 1")
+        # newline="": the reader itself ends a line at CR, LF or CRLF, and keeps quoted ones
+        reader = csv.DictReader(io.StringIO(text, newline=""))
         records: list[PaymentRecord] = []
-        width = len(reader.fieldnames or [])
-        for line, raw in enumerate(reader, start=2):
-            check_row_width(raw, width, f"line {line}")
-            row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-            if not any(row.values()):
-                continue
-            records += records_for_row(row, f"line {line}")
+        try:
+            header = [n.strip().lower() for n in reader.fieldnames or []]
+            missing = [c for c in REQUIRED if c not in header]
+            if missing:
+                raise FileRefused(
+                    f"not a Stripe balance report: missing column(s) {', '.join(missing)}",
+                    "line 1",
+                )
+            if "created_utc" not in header and "created" not in header:
+                raise FileRefused("missing column created_utc (or created)", "line 1")
+            width = len(reader.fieldnames or [])
+            for line, raw in enumerate(reader, start=2):
+                check_row_width(raw, width, f"line {line}")  # short rows and surplus cells
+                row = {
+                    k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None
+                }
+                if not any(row.values()):
+                    continue
+                records += records_for_row(row, f"line {line}")
+        except csv.Error as exc:  # e.g. a cell past the csv module's field size limit
+            raise FileRefused(
+                f"not readable as CSV: {exc}", f"line {reader.line_num + 1}"
+            ) from None
         return ExtractResult(records=tuple(records), record_count=len(records))
 
 

@@ -86,7 +86,7 @@ def _amount(elements: list[str], index: int, currency: str, problems: list[str])
         return None
     text = elements[index].strip()
     try:
-        return parse_amount(text, currency)
+        return parse_amount(text, currency, decimal=".")  # X12 R data type
     except MoneyError:
         problems.append(f"RMR amount {text!r} is not an amount; left out")
         return None

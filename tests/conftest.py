@@ -29,9 +29,9 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "book.duckdb"
 
 
-@pytest.fixture
-def cli(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    """``cli("ingest", path)`` runs ``cashapp --db <temp> ingest path`` and captures it."""
+def _runner(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> CliRunner:
     monkeypatch.setenv("COLUMNS", "200")
 
     def run(*args: str | Path, config: Path | None = None) -> CliResult:
@@ -49,6 +49,27 @@ def cli(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monkey
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def cli(db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """``cli("ingest", path)`` runs ``cashapp --db <temp> ingest path`` and captures it.
+
+    The book exists, as after a person's ``cashapp init``: every verb but ``init`` refuses
+    a database file that does not exist (see ``cli_without_book``).
+    """
+    run = _runner(db, capsys, monkeypatch)
+    created = run("init")
+    assert created.code == 0, created.stderr
+    return run
+
+
+@pytest.fixture
+def cli_without_book(
+    db: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> CliRunner:
+    """Like ``cli``, but ``--db`` names a file that does not exist yet."""
+    return _runner(db, capsys, monkeypatch)
 
 
 def require_conformance() -> Path:

@@ -611,3 +611,24 @@ def test_bank_text_plain_descriptions_have_no_fields() -> None:
     mixed = parse_bank_text("Interest For Account: XXXX-3074, Period: Jul 1, 2023 to Jul 31")
     assert mixed.fields == (("ACCOUNT", "XXXX-3074, Period: Jul 1, 2023 to Jul 31"),)
     assert parse_bank_text("PAID AT 10:30 ET").fields == ()
+
+
+def test_svb_key_colon_equals_is_one_separator_and_keys_end_values() -> None:
+    """SVB wires: ``88,ORG:=OPTIONS LINK WIRE CLEARING`` then ``88,ORG ADDRESS:=...``."""
+    text = parse_bank_text(
+        "SENDER ID:=056073573 ORG:=OPTIONS LINK WIRE CLEARING ORG ADDRESS:=1995 SE. 57TH ST. "
+        "BNF NAME:=YOUR NAME HERE INC OBI:=INVOICE 123456"
+    )
+    assert text.payer_name == "OPTIONS LINK WIRE CLEARING"
+    assert text.payee_name == "YOUR NAME HERE INC"
+    assert text.remittance_info == "INVOICE 123456"
+    assert text.get("ORG ADDRESS") == "1995 SE. 57TH ST."
+
+
+def test_svb_peer_file_names_the_payer_without_the_next_key() -> None:
+    path = CONFORMANCE / "peer" / "files" / "bai2" / "zeptofs_eod.bai2"
+    if not path.exists():
+        pytest.skip(f"peer conformance file not present at {path}")
+    (record,) = extract(path.read_bytes()).records
+    assert record.payer_name == "OPTIONS LINK WIRE CLEARING"
+    assert "INVOICE 123456" in record.remittance

@@ -214,3 +214,21 @@ def test_bad_config_exits_2_naming_the_key(cli: CliRunner, tmp_path: Path) -> No
     result = cli("init", config=config)
     assert result.code == 2
     assert "matching.write_of_tolerance" in result.stderr
+
+
+def test_error_messages_keep_bracketed_text(cli: CliRunner, tmp_path: Path) -> None:
+    """Messages are text, not console markup: a section name like ``[ingest]`` or a
+    bank's ``[ABC]`` in a refusal reaches the user whole."""
+    config = tmp_path / "c.toml"
+    config.write_text("[ingest]\nmax_expansion_ratio = 1\n")
+    result = cli("init", config=config)
+    assert result.code == 2
+    assert "ingest.max_expansion_ratio" in result.stderr
+    result = cli("ingest", "--format", "[bold]x[/bold]", str(tmp_path))
+    assert result.code == 2
+    assert "[bold]x[/bold]" in result.stderr
+    bad = tmp_path / "weird[ABC].csv"
+    bad.write_text("this is [bold]not[/bold] a bank file\n")
+    result = cli("ingest", str(bad))
+    assert result.code == 2
+    assert "weird[ABC].csv" in result.stderr

@@ -31,6 +31,8 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
         "cron",
         "unapplied_cash",
         "reference_patterns",
+        "max_payment_amount",
+        "date_format",
     ):
         assert key in text
 
@@ -46,6 +48,20 @@ def test_the_example_config_is_valid_and_documents_every_key() -> None:
         ("[matching]\nfuzzy_threshold = 150\n", "matching.fuzzy_threshold: 150 is outside"),
         ("[schedule]\ncron = 'daily'\n", "schedule.cron"),
         ("[company]\ndefault_currency = 'dollars'\n", "company.default_currency"),
+        ("[company]\ndefault_currency = 'XYZ'\n", "company.default_currency: 'XYZ' is not an ISO"),
+        ("[company]\ndefault_currency = 'XAU'\n", "company.default_currency: 'XAU' has no minor"),
+        ("[company]\ndefault_currency = 'XXX'\n", "company.default_currency"),
+        ("[ingest]\nmax_payment_amount = 1e9\n", "ingest.max_payment_amount: write amounts"),
+        ("[ingest]\nmax_payment_amount = '0'\n", "ingest.max_payment_amount: must be between"),
+        (
+            "[ingest]\nmax_payment_amount = '100000000000000'\n",
+            "ingest.max_payment_amount: amount out of range",
+        ),
+        ("[ingest]\nmax_payment = '5'\n", "ingest.max_payment: unknown key"),
+        ("[import.invoices]\ndate_format = '%d/%m'\n", "import.invoices.date_format"),
+        ("[import.invoices]\ndecimal = ';'\n", "import.invoices.decimal: must be"),
+        ("[import.customers]\ndate_format = '%d/%m/%Y'\n", "import.customers.date_format: unknown"),
+        ("[import.invoices]\ndate_formt = '%d/%m/%Y'\n", "import.invoices.date_formt: unknown"),
         ("[databse]\npath = 'x'\n", "config.databse: unknown key"),
         ("[sources.nosuch]\nx = 1\n", "sources.nosuch: unknown source"),
         (
@@ -74,3 +90,17 @@ def test_db_flag_overrides_the_file(tmp_path: Path) -> None:
 def test_secrets_are_not_a_config_value() -> None:
     with pytest.raises(ConfigError):
         parse_config({"company": {"api_key": "sk_live_123"}})
+
+
+def test_the_ingest_ceiling_and_import_profiles_are_read(tmp_path: Path) -> None:
+    assert parse_config({}).ingest.max_payment_amount == Decimal("1000000000.00")
+    config = parse_config(
+        {
+            "ingest": {"max_payment_amount": "250000.00"},
+            "import": {"invoices": {"date_format": "%d/%m/%Y", "decimal": ","}},
+        }
+    )
+    assert config.ingest.max_payment_amount == Decimal("250000.00")
+    assert config.invoice_import.date_format == "%d/%m/%Y"
+    assert config.invoice_import.decimal == ","
+    assert parse_config({}).invoice_import.date_format == ""  # ISO only

@@ -291,7 +291,7 @@ def test_profiles_validate_into_frozen_dataclasses() -> None:
         date_format="%d.%m.%Y",
         debit_column="Soll",
         credit_column="Haben",
-        decimal_comma=True,
+        decimal=",",
         currency="EUR",
         payer_column="Name",
         remittance_columns=("Text",),
@@ -423,3 +423,68 @@ def test_rows_written_by_the_csv_module_read_back_the_same(
     ] == [(day, amount, payer, payer, ref) for day, amount, payer, ref in rows]
     assert all(r.currency == profile["currency"] for r in result.records)
     assert len({r.dedupe_key for r in result.records}) == len(rows)
+
+
+# --------------------------------------------------------------------------- decimal marks
+
+SIMPLE: dict[str, object] = {
+    "match_header": "Date,Payer,Amount",
+    "date_column": "Date",
+    "amount_column": "Amount",
+    "currency": "EUR",
+    "payer_column": "Payer",
+}
+
+
+def _simple(amounts: list[str], **change: object) -> ExtractResult:
+    rows = "".join(f'2026-11-20,Payer {n},"{a}"\n' for n, a in enumerate(amounts))
+    data = ("Date,Payer,Amount\n" + rows).encode()
+    return CONNECTOR.extract(data, "export.csv", context(mybank={**SIMPLE, **change}))
+
+
+def test_a_decimal_point_profile_refuses_976_comma_61_naming_the_line() -> None:
+    with pytest.raises(FileRefused, match=re.escape("'976,61'")) as refused:
+        _simple(["1,234.56", "976,61"])
+    assert refused.value.location == "line 3"
+
+
+def test_the_declared_decimal_comma_reads_european_amounts_exactly() -> None:
+    result = _simple(["1.234,56", "976,61", "1 000,00"], decimal=",")
+    assert [r.amount for r in result.records] == [
+        Decimal("1234.56"),
+        Decimal("976.61"),
+        Decimal("1000.00"),
+    ]
+
+
+def test_the_older_decimal_comma_key_still_means_a_comma() -> None:
+    assert validate_csv_profiles({"eu": EU_BANK})["eu"].decimal == ","
+    assert validate_csv_profiles({"us": {**SIMPLE, "decimal_comma": False}})["us"].decimal == "."
+    with pytest.raises(CsvProfileError, match="decimal_comma: contradicts"):
+        validate_csv_profiles({"us": {**SIMPLE, "decimal_comma": True, "decimal": "."}})
+    with pytest.raises(CsvProfileError, match="decimal: must be one of"):
+        validate_csv_profiles({"us": {**SIMPLE, "decimal": ";"}})
+
+
+def test_auto_detects_the_files_decimal_mark_from_its_amounts() -> None:
+    assert [r.amount for r in _simple(["100", "976,61", "1.234"], decimal="auto").records] == [
+        Decimal("100.00"),
+        Decimal("976.61"),
+        Decimal("1234.00"),
+    ]
+    assert [r.amount for r in _simple(["1,234", "5.50"], decimal="auto").records] == [
+        Decimal("1234.00"),
+        Decimal("5.50"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "line", "says"),
+    [(["100", "1,234"], "line 3", "could be read"), (["1,234.56", "976,61"], "line 3", "mix")],
+)
+def test_auto_refuses_a_file_whose_amounts_do_not_say_naming_the_line(
+    amounts: list[str], line: str, says: str
+) -> None:
+    with pytest.raises(FileRefused, match=says) as refused:
+        _simple(amounts, decimal="auto")
+    assert refused.value.location == line

@@ -531,3 +531,219 @@ def test_written_statements_extract_to_the_same_payments(
     assert not result.issues  # the writer's closing balances always tie out
     assert len({r.dedupe_key for r in result.records}) == len(result.records)
     assert CONNECTOR.identify(data[:4096], "roundtrip.sta") == bool(statements)
+
+
+# --- issue 10: damaged files, peer-corpus layouts, leniencies ----------------------------
+
+PEER = CONFORMANCE / "peer" / "files"
+OPENING = ":60F:C240101EUR0,00\n"
+
+
+def _peer(name: str) -> bytes:
+    path = PEER / name
+    if not path.exists():
+        pytest.skip(f"peer conformance file not present at {path}")
+    return path.read_bytes()
+
+
+def _extract_peer(name: str, context: ExtractContext = CONTEXT) -> ExtractResult:
+    return CONNECTOR.extract(_peer(name), Path(name).name, context)
+
+
+def test_amount_with_a_letter_inside_is_refused_naming_the_line_not_read_as_its_digits() -> None:
+    with pytest.raises(FileRefused) as refused:
+        extract(HEADER + OPENING + ":61:240105C21X0,00NTRFNONREF\n-\n")
+    assert refused.value.location == "line 5"
+    assert "21X0,00" in refused.value.reason
+
+
+def test_amount_followed_by_bank_reference_or_blank_still_reads() -> None:
+    ok = extract(HEADER + OPENING + ":61:240105C21,00//BANKREF1\n:61:240105C3,00 NTRFREF\n-\n")
+    assert [r.amount for r in ok.records] == [Decimal("21.00"), Decimal("3.00")]
+
+
+def test_swift_message_cut_before_its_closing_trailer_is_refused_whole() -> None:
+    message = (
+        "{1:F01INGBNL2AXXXX0000000000}{2:I940INGBNL2AXXXXN}{4:\n"
+        + HEADER
+        + OPENING
+        + ":61:240105C10,00NTRFNONREF\n:86:Invoice 1\n:62F:C240105EUR10,00\n"
+    )
+    with pytest.raises(FileRefused, match="missing trailer") as refused:
+        extract(message)
+    assert refused.value.location == "line 1"
+    assert extract(message + "-}\n").record_count == 1
+    # a second message header while the first is still open: the first was cut off
+    with pytest.raises(FileRefused, match="missing trailer"):
+        extract(message + message + "-}\n")
+
+
+def test_files_that_never_open_a_swift_block_need_no_trailer() -> None:
+    """Exports without ``{4:`` have no trailer; OLB omits even the final ``-``."""
+    assert extract(HEADER + OPENING + ":61:240105C10,00NTRFNONREF\n").record_count == 1
+    olb = _extract_peer("mt940/jk_K4262927_20200905-080000-952.txt")
+    assert [r.amount for r in olb.records] == [Decimal("230.00")]
+
+
+def test_unknown_field_is_reported_not_silently_dropped() -> None:
+    olb = _extract_peer("mt940/jk_K4262927_20200905-080000-952.txt")
+    assert any(":65F:" in i.message and i.severity == "warning" for i in olb.issues)
+    result = extract(HEADER + OPENING + ":23:SOMETHING\n:62F:C240101EUR0,00\n-\n")
+    assert [(i.message, i.location) for i in result.issues if ":23:" in i.message] == [
+        ("the field :23: is not an MT940/MT942 field and was ignored", "line 5")
+    ]
+
+
+def test_tag_like_text_inside_details_stays_text_and_is_reported() -> None:
+    """``:12:11`` continuing an :86: is the end of a wrapped time stamp (peer file)."""
+    result = _extract_peer("mt940/rs_special_unknown_tag.sta")
+    assert result.records[0].remittance == "Pauschalen 2017-01-01T13:12:11"
+    assert [(i.message, i.location) for i in result.issues if ":12:" in i.message] == [
+        (
+            "the field :12: is not an MT940/MT942 field and was read as text of the :86: above it",
+            "line 9",
+        )
+    ]
+
+
+def test_old_rabobank_repeated_86_keeps_every_line_with_a_warning() -> None:
+    result = _extract_peer("mt940/jk_rabobank.txt")
+    first, second, third = result.records[:3]
+    assert first.remittance == (
+        "Terugboeking NIET AKKOORD MET AFSCHRIJVING KOSTEN KINDEROPVANG JUNI 20095731"
+    )
+    assert second.remittance == "BETALINGSKENM. 123456789 FACTUURNUMMER 987654321"
+    assert second.payer_name == "T-MOBILE NETHERLANDS BV"
+    assert third.payer_name == "TOMTE TUMMETOT AMERSFOORT"
+    assert [i.location for i in result.issues if "repeated-86" in i.message] == ["line 6"]
+
+
+def test_old_rabobank_counter_account_is_a_masked_payer_account_never_the_source_ref() -> None:
+    result = _extract_peer("mt940/jk_rabobank.txt")
+    assert {r.source_ref for r in result.records} == {""}
+    assert result.records[1].payer_account == mask_account("0733959555")
+    assert "0733959555" not in result.records[1].payer_account
+    assert result.records[2].payer_account == ""  # NONREF: no counter-account
+
+
+def test_domestic_account_in_reference_is_masked_when_the_statement_or_details_say_so() -> None:
+    legacy = ":20:940A\n:25:1017.490.554EUR\n:28:00000/00\n" + OPENING.replace("EUR", "EUR")
+    result = extract(legacy + ":61:240105C5,00NMSC170059286\n:86:Spaarpot\n-\n")
+    (record,) = result.records
+    assert (record.source_ref, record.payer_account) == ("", mask_account("170059286"))
+    sns = _extract_peer("mt940/rs_jejik_sns.sta")  # SNS repeats the number in :86:
+    assert {r.source_ref for r in sns.records} == {""}
+    assert {r.payer_account for r in sns.records} == {mask_account("0987654321")}
+    # a number in a modern statement with nothing saying it is an account stays a reference
+    plain = extract(HEADER + OPENING + ":61:240105C5,00NMSC170059286\n:86:Invoice\n-\n")
+    assert plain.records[0].source_ref == "170059286"
+
+
+def test_triodos_greater_than_subfields_give_text_and_counter_account() -> None:
+    result = _extract_peer("mt940/jk_triodos.txt")
+    first, second = result.records
+    assert first.remittance == "ALGEMENE TUSSENREKENING KOSTEN VAN 01-10-2010 TOT EN MET 31-12-2010"
+    assert first.payer_account == mask_account("0987654321")
+    assert second.remittance == "HUUR KANTOOR - FEB 2010"
+    assert all(">" not in r.remittance for r in result.records)
+    assert first.type_code == "N000"  # Triodos's leading 000 is not a German GVC
+
+
+def test_triodos_sepa_line_gives_bic_and_iban_before_the_text() -> None:
+    details = parse_details(
+        "000>100000000000\n>20BBBBAA2U\n>21AA99BBBB0555555555\n>22TENAAMSTELLING TEGENREKENIN"
+        ">23G EN ADRES\n>310666666666"
+    )
+    assert details.layout == "triodos"
+    assert (details.payer_bank, details.payer_account) == ("BBBBAA2U", "AA99BBBB0555555555")
+    assert details.remittance == "TENAAMSTELLING TEGENREKENING EN ADRES"
+
+
+def test_german_subfields_cut_inside_an_iban_or_number_are_rejoined() -> None:
+    volksbank = _extract_peer("mt940/jk_volksbankenraiffeisenbanken.txt")
+    remittances = " | ".join(r.remittance for r in volksbank.records)
+    assert "IBAN: DE83500105179219844142 BIC: SBCRDE66" in remittances
+    assert "Musical fuer FRIDA inklusive 1 CD IBAN: DE10500105174381957749" in remittances
+    assert "DE835 " not in remittances
+    commerzbank = _extract_peer("mt940/jk_commerzbank.txt")
+    assert "KUNDENNUM MER 202227779" in commerzbank.records[0].remittance
+
+
+def test_german_subfield_boundaries_that_are_word_breaks_keep_their_space() -> None:
+    assert parse_details("051?20Gehalt Oktober?21FirmaMustermannGmbH").remittance == (
+        "Gehalt Oktober FirmaMustermannGmbH"
+    )
+    # 26 characters: a 27-character chunk whose trailing blank was trimmed
+    assert parse_details("166?20ungs/zweck mit 140 Stellen?21fur /SEPA").remittance == (
+        "ungs/zweck mit 140 Stellen fur /SEPA"
+    )
+    assert parse_details("166?20IBAN: DE?2142500105171213694382").remittance == (
+        "IBAN: DE42500105171213694382"
+    )
+    assert parse_details("166?20SOMEONE?32SOMEONE?33ELSE").payer_name == "SOMEONE ELSE"
+
+
+def test_free_text_lines_padded_to_65_columns_are_separate_words() -> None:
+    padded = "Terugboeking".ljust(65) + "\n" + "NIET AKKOORD".ljust(65)
+    assert parse_details(padded).remittance == "Terugboeking NIET AKKOORD"
+
+
+def test_rabobank_batch_reference_pref_is_kept() -> None:
+    result = _extract_peer("mt940/ks_rabo_sample4")
+    batch = [r for r in result.records if "PmtInfId-20151208-987" in r.references]
+    assert len(batch) == 2
+
+
+def test_period_decimal_is_refused_by_default_naming_the_line() -> None:
+    with pytest.raises(FileRefused, match="period as decimal separator") as refused:
+        _extract_peer("mt940/ks_rabo_sample")
+    assert refused.value.location == "line 5"
+    with pytest.raises(FileRefused, match="period"):
+        extract(HEADER + OPENING + ":61:240105C300.00NMSCNONREF\n-\n")
+
+
+def test_period_decimal_profile_accepts_old_rabobank_with_a_warning() -> None:
+    profile = ExtractContext(sources={"mt940": {"decimal": "."}})
+    result = _extract_peer("mt940/ks_rabo_sample", profile)
+    statements = {b.statement for b in result.balances}
+    assert len(statements) == 39
+    assert Decimal("500.00") in {r.amount for r in result.records}
+    assert any("INVOICE 38" in r.remittance for r in result.records)
+    assert [i for i in result.issues if "decimal-period" in i.message]
+    # the same profile still reads the team's SWIFT files, without the warning
+    modern = CONNECTOR.extract(
+        (HEADER + OPENING + ":61:240105C3,50NTRFNONREF\n-\n").encode(), "m.sta", profile
+    )
+    assert modern.records[0].amount == Decimal("3.50")
+    assert not [i for i in modern.issues if "decimal-period" in i.message]
+
+
+def test_decimal_profile_is_validated_in_the_config_and_by_the_connector() -> None:
+    from cashapp.config import ConfigError, parse_config
+
+    assert parse_config({"sources": {"mt940": {"decimal": "."}}}).sources["mt940"]
+    with pytest.raises(ConfigError, match="decimal"):
+        parse_config({"sources": {"mt940": {"decimal": ";"}}})
+    with pytest.raises(FileRefused, match="decimal"):
+        CONNECTOR.extract(b":20:X\n", "x.sta", ExtractContext(sources={"mt940": {"decimal": 1}}))
+
+
+def test_real_swift_file_cut_anywhere_inside_its_message_is_refused() -> None:
+    """Komercijalna Banka's FIN-wrapped statement, cut at every line before its ``-}``."""
+    data = _peer("mt940/ks_kbs_sample2")
+    lines = data.splitlines(keepends=True)
+    assert lines[-1].strip() == b"-}"
+    for cut in range(1, len(lines) - 1):
+        with pytest.raises(FileRefused):
+            CONNECTOR.extract(b"".join(lines[:cut]), "cut.sta", CONTEXT)
+    assert CONNECTOR.extract(data, "whole.sta", CONTEXT).record_count > 0
+
+
+@given(
+    st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh0123456789-./", min_size=1, max_size=140)
+)
+def test_text_cut_into_full_width_subfields_is_rejoined_exactly(text: str) -> None:
+    """A continuation is not a word break: 27-character chunks rejoin to the same text."""
+    chunks = [text[i : i + 27] for i in range(0, len(text), 27)]
+    body = "166?00GUTSCHRIFT" + "".join(f"?2{n}{chunk}" for n, chunk in enumerate(chunks))
+    assert parse_details(body).remittance == text

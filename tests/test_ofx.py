@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cashapp.money import from_minor_units
+from cashapp.money import MoneyError, from_minor_units
 from connectors.base import ExtractContext, ExtractResult, FileRefused, stable_key
 from connectors.ofx import OfxConnector, parse_ofx_amount, parse_ofx_date
 from connectors.ofx_writer import OfxStatement, OfxTransaction, write_ofx
@@ -232,6 +232,13 @@ def test_location_names_the_line_of_the_transaction() -> None:
 )
 def test_amounts_accept_decimal_point_or_comma(text: str, expected: str) -> None:
     assert parse_ofx_amount(text, "USD") == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["1.23,45", "12,34.56", "1.2,34", "1,000"])
+def test_amounts_go_through_the_one_parser_which_checks_the_grouping(text: str) -> None:
+    # "1,000" stays ambiguous even in a three-decimal currency: 1.000 or a thousand dinars
+    with pytest.raises(MoneyError):
+        parse_ofx_amount(text, "KWD" if text == "1,000" else "USD")
 
 
 @pytest.mark.parametrize("text", ["$120", "", "1e5", "12.345", "1,000", "--1", "null"])

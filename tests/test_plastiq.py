@@ -175,3 +175,18 @@ def test_a_row_that_lost_its_trailing_columns_is_refused() -> None:
     with pytest.raises(FileRefused, match="the row has 6 of the header's 11 columns") as refused:
         PLASTIQ.extract(("\n".join(lines) + "\n").encode(), "p.csv", ExtractContext())
     assert refused.value.location == "line 3"
+
+
+def test_a_connect_api_amount_with_a_decimal_comma_is_refused_not_read_100x() -> None:
+    """Issue 10: "2400,00" as text in a JSON object is not 240,000.00."""
+    payment = {
+        "id": "PQ-1",
+        "createdAt": "2026-11-17T15:04:05Z",
+        "status": "DEPOSITED",
+        "targetAmount": {"value": "2400,00", "currency": "USD"},
+        "payer": {"businessName": "Initech Software"},
+        "payout": {"id": "PO-1", "date": "2026-11-19"},
+    }
+    data = json.dumps({"data": [payment]}).encode()
+    with pytest.raises(FileRefused, match="2400,00"):
+        PLASTIQ.extract(data, "plastiq-payments.json", ExtractContext())

@@ -145,8 +145,9 @@ def test_a_statement_that_does_not_start_where_the_last_ended_is_a_gap(
 
 
 def test_report_daily_defaults_to_the_latest_day_and_refuses_bad_dates(
-    cli: CliRunner, tmp_path: Path
+    cli_without_book: CliRunner, tmp_path: Path
 ) -> None:
+    cli = cli_without_book
     assert cli("report", "daily").code == 2  # no database yet: said, not crashed
     cli("init")
     empty = cli("report", "daily")

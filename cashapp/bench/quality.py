@@ -3071,7 +3071,7 @@ def run_quality_bench(
     tolerance = (config.matching if config else MatchingConfig()).write_off_tolerance
     book = write_book(folder, seed=seed, per_case=per_case, write_off_tolerance=tolerance)
     run_config = _bench_config(config, book.config_toml, db)
-    store = open_store(str(db))
+    store = open_store(str(db), create=True)
     try:
         import_customers(store, book.customers_csv, run_config, actor="bench")
         import_invoices(store, book.invoices_csv, run_config, actor="bench")

@@ -450,7 +450,7 @@ def run_speed_bench(
     for stale in (db, db.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
     config = load_config(None, str(db))
-    with open_store(str(db)) as store:
+    with open_store(str(db), create=True) as store:
 
         def master_data() -> int:
             c = import_customers(store, book.customers_csv, config)

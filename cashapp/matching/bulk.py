@@ -398,7 +398,8 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
     totals = store.fetchall("SELECT currency, sum(amount), count(*) FROM m_certain GROUP BY 1")
     return BulkResult(
         sum(int(n) for _, _, n in totals),
-        {str(c): quantize(Decimal(a), str(c), exact=False) for c, a, _ in totals},
+        # a run's total is reported, never stored: it may pass DECIMAL(18,4) (issue 10)
+        {str(c): quantize(Decimal(a), str(c), exact=False, bounded=False) for c, a, _ in totals},
     )
 
 

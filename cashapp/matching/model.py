@@ -26,6 +26,9 @@ EXCEPTION_TYPES: Final = (
     "currency_mismatch",
 )
 
+#: Exception statuses (DESIGN §5, ``v_exceptions.status``).
+EXCEPTION_STATUSES: Final = ("open", "in_review", "resolved", "dismissed")
+
 #: Application kinds (DESIGN §5, ``v_applications.kind``).
 APPLICATION_KINDS: Final = ("payment", "discount", "writeoff", "unapplied", "fee")
 

@@ -55,11 +55,12 @@ from cashapp.matching.model import (
     Decision,
     OpenInvoice,
     PaymentToMatch,
+    RaisedException,
     ReferenceHit,
 )
 from cashapp.matching.rules import Rule, load_rules
 from cashapp.matching.settlements import reconcile_settlements
-from cashapp.money import quantize
+from cashapp.money import MAX_AMOUNT, MoneyError, quantize
 from cashapp.store import Store, utcnow
 from connectors.base import stable_key
 
@@ -339,6 +340,44 @@ def _count(
         summary.amount_applied[currency] = (
             summary.amount_applied.get(currency, Decimal(0)) + applied
         )
+
+
+#: The reason code of a payment whose arithmetic leaves what the book can hold.
+AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
+
+
+def _decide_guarded(
+    payment: PaymentToMatch, book: Book, rules: Sequence[Rule], settings: EngineSettings
+) -> Decision:
+    """The engine's decision, unless its arithmetic fails or cannot be stored.
+
+    Why: a decision is written in one batch with every other payment's, so one amount past
+    ``DECIMAL(18,4)`` (a shortfall against two invoices of 99 trillion, say) used to end
+    the run with ``internal error`` at this and every later ``match`` (issue 10, finding
+    6). Such a payment is queued instead -- an ``unmatched`` exception with reason
+    ``amount_out_of_range`` and the failing figure -- and the rest of the run is decided.
+    The check is two comparisons per amount of the decision, nothing per invoice.
+    """
+    try:
+        decision = decide(payment, book, rules, settings)
+    except (MoneyError, ArithmeticError) as exc:
+        return _out_of_range(payment, str(exc))
+    for allocation in decision.allocations:
+        if abs(allocation.amount) > MAX_AMOUNT:
+            return _out_of_range(payment, f"{allocation.amount} exceeds DECIMAL(18,4)")
+    for raised in decision.exceptions:
+        if abs(raised.amount) > MAX_AMOUNT:
+            return _out_of_range(payment, f"{raised.amount} exceeds DECIMAL(18,4)")
+    return decision
+
+
+def _out_of_range(payment: PaymentToMatch, why: str) -> Decision:
+    detail = (
+        f"the match arithmetic for this payment is out of range ({why});"
+        " nothing applied: decide it by hand"
+    )
+    raised = RaisedException("unmatched", payment.amount, detail, reason_code=AMOUNT_OUT_OF_RANGE)
+    return Decision(payment.payment_id, "unapplied", None, exceptions=(raised,))
 
 
 def _load_book(
@@ -664,8 +703,9 @@ def run_match(
                         pid, amount, currency, value_date, name or "", implied, payment.references
                     )
             _count(
-                summary, decide(payment, book, rules, settings), currency, decisions, currency_of
-            )
+                summary, _decide_guarded(payment, book, rules, settings), currency, decisions,
+                currency_of,
+            )  # fmt: skip
         reference_rules = [r.id for r in rules if r.primitive.startswith("reference_")]
         t = summary.lap("engine", t)
         _write_decisions(store, decisions, currency_of, run_id)

@@ -168,8 +168,15 @@ class Store:
         )
 
 
-def open_store(path: str) -> Store:
-    """Open (creating if needed) and migrate a database for writing."""
+def open_store(path: str, *, create: bool = False) -> Store:
+    """Open and migrate a database for writing; ``create`` only for ``cashapp init``.
+
+    Why refuse a missing file: DuckDB creates one on connect, so a typo in ``--db`` would
+    silently start an empty book, ingest into it, and leave the real one untouched while
+    the run reports success. Only ``init`` (and benchmarks building their own) create.
+    """
+    if not create and path != ":memory:" and not Path(path).exists():
+        raise StoreError(f"database {path} does not exist; run `cashapp init` first")
     store = Store(path)
     try:
         store.migrate()
