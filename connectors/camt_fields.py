@@ -184,7 +184,7 @@ def read_transaction(tx: ET.Element, where: str, issues: list[Issue]) -> Transac
     related = tx.find("RltdPties")
     parties = {child.tag: child for child in related} if related is not None else {}
     returned = tx.find("RtrInf")
-    pieces, lines, creditor_refs = _remittance(tx, where, issues)
+    pieces, lines, creditor_refs = read_remittance(tx, where, issues)
     return Transaction(
         end_to_end_id=given(refs.get("EndToEndId", "")),
         instruction_id=given(refs.get("InstrId", "")),
@@ -214,9 +214,13 @@ def read_transaction(tx: ET.Element, where: str, issues: list[Issue]) -> Transac
     )
 
 
-def _remittance(
+def read_remittance(
     tx: ET.Element, where: str, issues: list[Issue]
 ) -> tuple[tuple[str, ...], tuple[RemittanceLine, ...], tuple[str, ...]]:
+    """The ``RmtInf`` children of ``tx``: text pieces, structured lines, creditor references.
+
+    Also reads the XML remittance of NACHA CTX addenda (:mod:`connectors.nacha_xml`).
+    """
     pieces: list[str] = []
     lines: list[RemittanceLine] = []
     creditor_refs: list[str] = []

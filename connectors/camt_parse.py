@@ -6,6 +6,17 @@ Design note (ISO 20022 camt.052/053/054 ``ReportEntry`` / ``EntryDetails`` /
 * Only booked entries (``Sts`` ``BOOK``, written as text up to .001.06 and as ``Sts/Cd``
   from .001.07) are money that moved; pending, information and future entries are skipped
   and counted in one warning, so a camt.052 intraday report never books cash twice.
+  Named leniency *camt.053 entries without Sts* (the Lithuanian settlement account's
+  statement again): ``Sts`` is mandatory, but a camt.053 statement reports its account's
+  bookings, so an entry there without the element is read as booked, with a warning, and
+  the tie-out verifies it. In a camt.052 report or camt.054 notification, where pending
+  and information entries are common, a missing status still refuses the file.
+  ``INFO`` is not money either, also on instant-payment settlement accounts: the code
+  means the entry "is only provided for information, and no booking on the account
+  owner's account in the account servicer's ledger has been performed" (ISO 20022
+  EntryStatus). The camt.054 of such an account (peer file subite_CAMT_054-2024-03-09, one
+  INFO entry of 55 transactions) therefore gives 0 payments and the warning; the booked
+  entries come in the account's camt.053, and booking both would count the cash twice.
 * One payment per ``TxDtls``; an entry without details is one payment. An entry with one
   ``TxDtls`` books the entry amount (that is what hit the account; a differing transaction
   amount in the same currency is a warning). A batch entry with several ``TxDtls`` is split:
@@ -29,7 +40,18 @@ Design note (ISO 20022 camt.052/053/054 ``ReportEntry`` / ``EntryDetails`` /
   UETR and the index of the TxDtls in its entry, made unique by occurrence. No statement id:
   a camt.052 intraday report and the camt.053 of the same day dedupe against each other.
 * Balances (``Bal``): OPBD/PRCD opening, CLBD closing, CLAV/ITAV/FWAV/OPAV available, other
-  codes ``other``; signed by their indicator; dated ``Dt/Dt`` or ``Dt/DtTm``.
+  codes ``other``; signed by their indicator; dated ``Dt/Dt`` or ``Dt/DtTm``. Named
+  leniency *camt balances without CdtDbtInd* (a Lithuanian settlement account's camt.053,
+  peer file subite_CAMT_053-2024-03-07): the indicator is mandatory in the schema, but a
+  balance without the element is read as a credit balance, with one warning per statement.
+  Why credit: such accounts do not go overdrawn, the peer projects default to CRDT, and
+  the reading is checked, not trusted -- opening + entries = closing is computed for every
+  statement, and a wrong sign shows as a tie-out break. An indicator that is present but
+  neither CRDT nor DBIT still refuses the file, and so does an *entry* without one: its
+  direction is the money itself.
+* Currencies: every ``Ccy`` (entry, transaction, balance, remittance amount) and the
+  account's ``Acct/Ccy`` go through :func:`cashapp.money.check_currency`; an unknown code
+  refuses the file (a remittance amount's only drops that amount, with a warning).
 """
 
 from __future__ import annotations
@@ -41,6 +63,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Literal
 
+from cashapp.money import MoneyError, check_currency
 from connectors.base import (
     AccountBalance,
     ExtractResult,
@@ -135,6 +158,7 @@ def parse_message(message: CamtMessage, source: str) -> ExtractResult:
     keys: list[str] = []
     balances: list[AccountBalance] = []
     skipped: Counter[str] = Counter()
+    unstated: list[str] = []  # camt.053 entries without Sts, read as booked
     header_created = text(message.header, "CreDtTm") if message.header is not None else ""
     entry_lists = [element.findall("Ntry") for element in message.blocks]
     raw = _RawText(message.plain_source, sum(len(e) for e in entry_lists))
@@ -145,7 +169,7 @@ def parse_message(message: CamtMessage, source: str) -> ExtractResult:
             where = f"{block.label} / Ntry {n}"
             span = raw.next_entry()
             try:
-                status = _status(ntry)
+                status = _status(ntry, message.family, unstated, where)
                 entry = _entry(ntry, block, where, issues)
                 if status != "BOOK":
                     skipped[status] += 1
@@ -158,6 +182,16 @@ def parse_message(message: CamtMessage, source: str) -> ExtractResult:
                     rows.append(row)
             except FieldError as exc:
                 raise FileRefused(str(exc), where) from exc
+    if unstated:
+        issues.append(
+            Issue(
+                "warning",
+                f"leniency 'camt.053 entries without Sts': {len(unstated)} statement "
+                "entr(y/ies) have no booking status and are read as booked; the statement "
+                "tie-out checks that reading",
+                unstated[0],
+            )
+        )
     if skipped:
         counts = ", ".join(f"{count} {status}" for status, count in sorted(skipped.items()))
         total = sum(skipped.values())
@@ -245,19 +279,33 @@ def _serialize(element: ET.Element) -> str:
 def _block(element: ET.Element, tag: str, number: int, header_created: str) -> _Block:
     ident = text(element, "Id")
     account_id = text(element, "Acct/Id/IBAN") or text(element, "Acct/Id/Othr/Id")
+    label = f"{tag} {ident or number}"
+    account_currency = text(element, "Acct/Ccy")
+    if account_currency:
+        try:
+            check_currency(account_currency)
+        except MoneyError as exc:
+            raise FileRefused(
+                f"the account currency (Acct/Ccy) {account_currency!r} is not an ISO 4217 code",
+                label,
+            ) from exc
     return _Block(
-        label=f"{tag} {ident or number}",
+        label=label,
         account_id=account_id,
         account=mask_account(account_id),
         created=text(element, "CreDtTm") or header_created,
     )
 
 
-def _status(ntry: ET.Element) -> str:
+def _status(ntry: ET.Element, family: str, unstated: list[str], where: str) -> str:
+    """The entry's booking status; see the module note for a camt.053 entry without one."""
     status = text(ntry, "Sts") or text(ntry, "Sts/Cd") or text(ntry, "Sts/Prtry")
-    if not status:
+    if status:
+        return status.upper()
+    if family != "camt.053" or ntry.find("Sts") is not None:
         raise FieldError("the entry has no booking status (Sts)")
-    return status.upper()
+    unstated.append(where)
+    return "BOOK"
 
 
 def _own_text(children: dict[str, ET.Element], tag: str) -> str:
@@ -330,6 +378,7 @@ def _parts(ntry: ET.Element, entry: _Entry, where: str, issues: list[Issue]) -> 
         for i, tx in enumerate(transactions, 1)
     ]
     if len(transactions) == 1:
+        _check_currencies(transactions[0], entry.currency)
         own = transactions[0].find("Amt")
         entry_text = _must_text(ntry.find("Amt"))
         if own is not None and own.get("Ccy") == entry.currency and own.text != entry_text:
@@ -366,6 +415,22 @@ def _parts(ntry: ET.Element, entry: _Entry, where: str, issues: list[Issue]) -> 
     return parts
 
 
+def _check_currencies(tx: ET.Element, currency: str) -> None:
+    """Every amount of a transaction names an ISO 4217 currency, used or not.
+
+    The entry amount is what is booked, but an unknown code in the transaction's own
+    amounts means the file is not what the bank sent (issue 10: ``XYZ`` got in).
+    """
+    for path in _PART_AMOUNTS:
+        element = find(tx, path)
+        code = element.get("Ccy") if element is not None else None
+        if code is not None and code != currency:
+            try:
+                check_currency(code)
+            except MoneyError as exc:
+                raise FieldError(f"the transaction amount's currency {code!r}: {exc}") from exc
+
+
 def _must_text(element: ET.Element | None) -> str | None:
     return element.text if element is not None else None
 
@@ -381,6 +446,7 @@ def _part_amount(
     found = [e for e in (find(tx, p) for p in _PART_AMOUNTS) if e is not None]
     if not found:
         return None
+    _check_currencies(tx, currency)
     chosen = next((e for e in found if e.get("Ccy") == currency), found[0])
     return read_money(chosen, where, issues)
 
@@ -511,6 +577,7 @@ def _row(
 
 def _balances(element: ET.Element, block: _Block, issues: list[Issue]) -> list[AccountBalance]:
     balances = []
+    without_indicator: list[str] = []
     for n, balance in enumerate(element.findall("Bal"), 1):
         where = f"{block.label} / Bal {n}"
         try:
@@ -518,7 +585,12 @@ def _balances(element: ET.Element, block: _Block, issues: list[Issue]) -> list[A
             if amount_element is None:
                 raise FieldError("the balance has no amount (Amt)")
             amount, currency = read_money(amount_element, where, issues)
-            credit = _indicator(balance, "the balance's")
+            if balance.find("CdtDbtInd") is None:
+                # Named leniency (see the module note): read as a credit balance.
+                without_indicator.append(where)
+                credit = True
+            else:
+                credit = _indicator(balance, "the balance's")
             as_of = read_date(balance, "Dt")
             if as_of is None:
                 raise FieldError("the balance has no date (Dt)")
@@ -534,6 +606,16 @@ def _balances(element: ET.Element, block: _Block, issues: list[Issue]) -> list[A
                 amount=_signed(amount, credit),
                 type_code=code,
                 statement=block.label,
+            )
+        )
+    if without_indicator:
+        issues.append(
+            Issue(
+                "warning",
+                f"leniency 'camt balances without CdtDbtInd': {len(without_indicator)} "
+                f"balance(s) of {block.label} have no credit/debit indicator and are read as "
+                "credit (zero or positive) balances; the statement tie-out checks that reading",
+                without_indicator[0],
             )
         )
     return balances

@@ -368,6 +368,9 @@ def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") ->
         )
     layout = _layout(header, profile, f"line {header_line}")
     names = _names(header)
+    width = len(header)
+    while width > layout.width and not header[width - 1].strip():
+        width -= 1  # a trailing delimiter on the header line names no column
     mark = _decimal_mark(text[start:], profile, layout, skipped)
     fixed_currency = profile.currency.upper() or default_currency
     negate = profile.amount_column != "" and profile.sign == "inflow_negative"
@@ -388,11 +391,19 @@ def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") ->
         if not any(row) or not "".join(row).strip():
             continue
         where = f"line {first_line}"
-        if len(row) < layout.width:
-            missing = [names[i] for i in range(len(row), layout.width) if i in names]
+        if len(row) != width and (len(row) < width or any(c.strip() for c in row[width:])):
+            # Every column of the header, mapped or not: a row that lost cells is a cut or
+            # damaged file, and extra cells mean a delimiter inside a value shifted the row
+            # (see connectors.csv_rows). Blank cells past the header lose nothing.
+            if len(row) < width:
+                raise FileRefused(
+                    f"missing column {names[len(row)]!r}: the row has {len(row)} fields, "
+                    f"the header {width}",
+                    where,
+                )
             raise FileRefused(
-                f"missing column {missing[0]!r}: the row has {len(row)} fields, "
-                f"the header {len(header)}",
+                f"the row has {len(row)} fields but the header {width} (an unquoted "
+                f"{profile.delimiter!r} inside a value?)",
                 where,
             )
         date_text = row[layout.date].strip()

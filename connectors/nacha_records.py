@@ -8,9 +8,16 @@ control, and records made only of ``9`` pad the last block of ten ("blocking").
 
 Real files bend the physical rules, so :func:`split_records` is lenient where the content
 stays unambiguous: CRLF, LF or bare CR separators; no separators at all (the records are
-then cut every 94 characters); lines shorter than 94 (padded with spaces, as the missing
-tail is always a blank reserved area in the files seen); lines longer than 94 whose extra
-characters are blank. Positions count *characters* of the decoded text, never bytes, so
+then cut every 94 characters); lines longer than 94 whose extra characters are blank;
+and lines shorter than 94 *only when no field is lost* (named leniency "padded NACHA
+lines", a warning): the missing tail must lie after the record type's last required field
+(:data:`REQUIRED_FIELDS`). A file header may end after its format code (position 40: the
+names and reference code after it are optional) and a file control after its total credit
+amount (55: the rest is reserved); batch header, entry, addenda and batch control records
+end in a required number (batch number, trace number, sequence number), so any of them
+shorter than 94 lost data and refuses the file. Issue 10 found an entry cut to 80
+characters stored with its trace number gone; the bank's corrected re-send was then a
+second payment. Positions count *characters* of the decoded text, never bytes, so
 a UTF-8 multi-byte character in a name does not shift the fields after it.
 
 The field positions below are the spec's 1-based positions turned into Python slices
@@ -27,6 +34,7 @@ from datetime import date
 from typing import Final, NamedTuple
 
 from connectors.base import RemittanceLine
+from connectors.nacha_xml import looks_like_iso20022, parse_xml_remittance
 from connectors.x12_820 import looks_like_x12, parse_820
 
 RECORD_LENGTH: Final = 94
@@ -267,6 +275,58 @@ class RecordError(ValueError):
         self.location = location
 
 
+#: Per record type, its fields up to the last one a record must carry, as (last 1-based
+#: position, name) in order (Appendix Three). A shorter line lost the field it ends in.
+REQUIRED_FIELDS: Final[Mapping[str, tuple[tuple[int, str], ...]]] = {
+    "1": (
+        (3, "priority code"), (13, "immediate destination"), (23, "immediate origin"),
+        (29, "file creation date"), (33, "file creation time"), (34, "file ID modifier"),
+        (37, "record size"), (39, "blocking factor"), (40, "format code"),
+    ),
+    "5": (
+        (4, "service class code"), (20, "company name"), (40, "company discretionary data"),
+        (50, "company identification"), (53, "standard entry class code"),
+        (63, "company entry description"), (69, "company descriptive date"),
+        (75, "effective entry date"), (78, "settlement date"), (79, "originator status code"),
+        (87, "originating DFI identification"), (94, "batch number"),
+    ),
+    "6": (
+        (3, "transaction code"), (11, "receiving DFI identification"), (12, "check digit"),
+        (29, "DFI account number"), (39, "amount"), (54, "identification number"),
+        (76, "receiver name"), (78, "discretionary data"), (79, "addenda record indicator"),
+        (94, "trace number"),
+    ),
+    "7": (
+        (3, "addenda type code"), (83, "addenda information"),
+        (94, "addenda sequence / trace number"),
+    ),
+    "8": (
+        (4, "service class code"), (10, "entry/addenda count"), (20, "entry hash"),
+        (32, "total debit amount"), (44, "total credit amount"),
+        (54, "company identification"), (73, "message authentication code"),
+        (79, "reserved"), (87, "originating DFI identification"), (94, "batch number"),
+    ),
+    "9": (
+        (7, "batch count"), (13, "block count"), (21, "entry/addenda count"),
+        (31, "entry hash"), (43, "total debit amount"), (55, "total credit amount"),
+    ),
+}  # fmt: skip
+
+
+def _lost_field(line: str) -> str:
+    """For a line shorter than 94: the field it was cut in, or "" when nothing is lost."""
+    if not line.strip("9"):
+        return ""  # 9-filler: nothing but blocking
+    fields = REQUIRED_FIELDS.get(line[0], ())
+    size = len(line.rstrip())
+    start = 1
+    for end, name in fields:
+        if end > size:
+            return f"{name} (positions {start}-{end})" if start < end else f"{name} ({end})"
+        start = end + 1
+    return ""
+
+
 @dataclass(frozen=True, slots=True)
 class PhysicalFile:
     """The file cut into 94-character records.
@@ -321,6 +381,14 @@ def split_records(text: str) -> PhysicalFile:
         if size == RECORD_LENGTH:
             records.append(line)
         elif size < RECORD_LENGTH:
+            lost = _lost_field(line)
+            if lost:
+                raise RecordError(
+                    f"the {unit} is {len(line.rstrip())} characters long, not 94: the record "
+                    f"type {line[0]!r} record was cut in its {lost}, so padding it would "
+                    "invent data; the file is damaged",
+                    location=f"{unit} {numbers[i]}",
+                )
             records.append(line.ljust(RECORD_LENGTH))
             short.append(numbers[i])
         elif line[RECORD_LENGTH:].isspace():
@@ -335,8 +403,9 @@ def split_records(text: str) -> PhysicalFile:
     notes = []
     if short:
         notes.append(
-            f"{len(short)} record(s) shorter than 94 characters were padded with spaces "
-            f"(first at {unit} {short[0]})"
+            f"leniency 'padded NACHA lines': {len(short)} record(s) shorter than 94 "
+            f"characters were padded with spaces; only optional or reserved fields were "
+            f"missing (first at {unit} {short[0]})"
         )
     if long:
         notes.append(
@@ -469,6 +538,10 @@ def read_entry(
             x12 = parse_820(payload, currency)
             remittance, lines, payer_name = x12.text, x12.lines, x12.payer_name
             problems.extend(x12.problems)
+        elif looks_like_iso20022(payload):
+            xml = parse_xml_remittance(payload)
+            remittance, lines = xml.text, xml.lines
+            problems.extend(xml.problems)
         else:
             remittance = " ".join(payload.split())
         if layout is CTX_LAYOUT:

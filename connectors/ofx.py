@@ -35,6 +35,20 @@ Mapping (OFX 2.1.1 ch. 11, bank and credit-card statement download):
 * A transaction response whose ``STATUS`` is an error (or a non-zero code with no
   statement) refuses the file with the bank's message: accepting it as an empty
   statement would read as "no cash today" in the daily job.
+
+Strict structure (issue 10: a damaged file accepted, then its corrected re-send stored
+again, doubles the cash). Refused whole: a file without ``</OFX>`` (cut short), a
+``STMTRS``/``CCSTMTRS`` or ``STMTTRN`` not closed by its own end tag, a ``STMTTRN`` that
+holds text instead of elements, a transaction without a ``FITID`` tag, ``TRNAMT`` or
+``DTPOSTED``. Named leniencies, each reported as a warning:
+
+* *blank FITIDs in some OFX exports*: the tag is present and empty (an absent tag is
+  damage). Keyed on account, date, amount, name, memo and occurrence, as BAI2 keys its
+  lines; one warning per file with the count and the first transaction's line.
+* *several statements in one response*: every ``STMTRS`` of a ``STMTTRNRS`` is read
+  (Banco do Brasil sends an empty one before the real one).
+* *unclosed BANKTRANLIST* (Nubank): read up to the end of the statement; each
+  transaction inside is still closed, so nothing is guessed.
 """
 
 from __future__ import annotations
@@ -97,6 +111,8 @@ class Element:
     values: dict[str, str]
     children: list[Element]
     end: int = -1
+    #: closed by its own end tag (``</NAME>``), not implied by an ancestor's or the file end
+    closed: bool = False
 
     def child(self, *names: str) -> Element | None:
         """The first child aggregate with one of ``names``."""
@@ -191,6 +207,7 @@ def parse_tree(body: str) -> Element:
                 name = tag[1:].strip().upper()
                 for depth in range(len(stack) - 1, 0, -1):
                     if stack[depth].name == name:
+                        stack[depth].closed = True
                         for closed in stack[depth:]:
                             closed.end = start + len(tag) + 1
                         del stack[depth:]
@@ -296,6 +313,7 @@ class _Reader:
     balances: list[AccountBalance] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
     dates: dict[str, date] = field(default_factory=dict)
+    blank_fitids: list[str] = field(default_factory=list)  # locations
     _offset: int = 0
     _newlines: int = 0
 
@@ -317,19 +335,19 @@ class _Reader:
         return cached
 
     def response(self, trnrs: Element) -> None:
-        """One STMTTRNRS / CCSTMTTRNRS: its status, then its statement."""
+        """One STMTTRNRS / CCSTMTTRNRS: its status, then its statement(s)."""
         status = trnrs.child("STATUS")
         code = status.get("CODE") if status else ""
         severity = status.get("SEVERITY").upper() if status else ""
-        statement = trnrs.child("STMTRS", "CCSTMTRS")
-        if severity == "ERROR" or (code not in ("", "0") and statement is None):
+        statements = [child for child in trnrs.children if child.name in _BARE_STATEMENTS]
+        if severity == "ERROR" or (code not in ("", "0") and not statements):
             message = status.get("MESSAGE") if status else ""
             raise FileRefused(
                 f"the bank reported an error instead of a statement (code {code or '?'}"
                 f"{', ' + severity if severity else ''}): {message or 'no message given'}",
                 self.where(trnrs),
             )
-        if statement is None:
+        if not statements:
             self.issues.append(
                 Issue("warning", f"{trnrs.name} holds no statement", self.where(trnrs))
             )
@@ -339,7 +357,33 @@ class _Reader:
             self.issues.append(
                 Issue("warning", f"bank status {code}: {message}", self.where(trnrs))
             )
-        self.statement(statement)
+        if len(statements) > 1:
+            # OFX 2.1.1 ch. 11 has one statement per response; Banco do Brasil sends an
+            # empty one and then the real one. Reading only the first lost 36 transactions.
+            self.issues.append(
+                Issue(
+                    "warning",
+                    f"leniency 'several statements in one response': {trnrs.name} holds "
+                    f"{len(statements)} statements; each is read",
+                    self.where(trnrs),
+                )
+            )
+        for statement in statements:
+            self.statement(statement)
+
+    def require_closed(self, element: Element) -> None:
+        """Refuse an aggregate that is only closed by an ancestor's end tag or the file end.
+
+        OFX 1.x SGML lets *elements* omit their end tags, never *aggregates* (OFX 1.0.2
+        ch. 2, SGML); a statement or transaction without its end tag is a damaged file, and
+        guessing where it ended risks inventing or losing a transaction.
+        """
+        if not element.closed:
+            raise FileRefused(
+                f"<{element.name}> has no </{element.name}>: the file is incomplete or "
+                "damaged; ask the bank to send it again",
+                self.where(element),
+            )
 
     def statement(self, stmt: Element) -> None:
         credit_card = stmt.name == "CCSTMTRS"
@@ -359,9 +403,30 @@ class _Reader:
             self.issues.append(
                 Issue("warning", f"no CURDEF; amounts read as {currency} unless marked", where)
             )
+        self.require_closed(stmt)
         context = _Statement(acctid, mask_account(acctid), currency, credit_card, where)
         tranlists = list(stmt.all("BANKTRANLIST"))
         for tranlist in tranlists:
+            if "STMTTRN" in tranlist.values:  # <STMTTRN> followed by text: no transaction
+                starts = {trn.start for trn in tranlist.all("STMTTRN")}
+                at = self.body.find("<STMTTRN", tranlist.start)
+                while at in starts:
+                    at = self.body.find("<STMTTRN", at + 1)
+                where_trn = self.where(Element("STMTTRN", max(at, tranlist.start), {}, []))
+                raise FileRefused(
+                    "a <STMTTRN> holds text instead of a transaction (no TRNAMT, FITID): "
+                    f"{tranlist.values['STMTTRN'][:40]!r}",
+                    where_trn,
+                )
+            if not tranlist.closed:
+                self.issues.append(
+                    Issue(
+                        "warning",
+                        "leniency 'unclosed BANKTRANLIST' (Nubank exports): the transaction "
+                        "list has no </BANKTRANLIST>; it is read up to the end of the statement",
+                        self.where(tranlist),
+                    )
+                )
             for trn in tranlist.all("STMTTRN"):
                 self.transaction(trn, context)
         # Some banks (Nubank) forget </BANKTRANLIST>: the balances then sit inside it.
@@ -375,6 +440,7 @@ class _Reader:
     def transaction(self, trn: Element, stmt: _Statement) -> None:
         values = trn.values
         where = self.where(trn)
+        self.require_closed(trn)
         currency = stmt.currency
         name = values.get("NAME", "")
         counterparty = ""
@@ -404,7 +470,15 @@ class _Reader:
         posted = self.date(values["DTPOSTED"], "DTPOSTED", where)
         trntype = values.get("TRNTYPE", "").upper()
         memo = values.get("MEMO", "")
-        fitid = values.get("FITID", "")
+        fitid = values.get("FITID")
+        if fitid is None:
+            raise FileRefused(
+                "the transaction has no FITID (OFX 2.1.1 ch. 11, STMTTRN: required); without it a "
+                "re-send of the file cannot be recognised",
+                where,
+            )
+        if not fitid:
+            self.blank_fitids.append(where)
         if trntype in _FEE_TYPES:
             kind = "fee"
         elif amount > 0 and not stmt.credit_card and trntype not in _NOT_CUSTOMER_CASH:
@@ -487,19 +561,34 @@ def read_ofx(data: bytes, default_currency: str = "USD") -> ExtractResult:
             reader.where(status),
         )
     responses = list(ofx.find(_RESPONSES))
-    if not responses:
-        bare = list(ofx.find(_BARE_STATEMENTS))
-        if not bare:
-            investment = any(True for _ in ofx.find(frozenset({"INVSTMTRS", "INVSTMTTRNRS"})))
-            raise FileRefused(
-                "investment statements (INVSTMTRS) are not supported"
-                if investment
-                else "the file holds no bank or credit-card statement (STMTRS/CCSTMTRS)"
-            )
-        for statement in bare:
-            reader.statement(statement)
+    bare = [] if responses else list(ofx.find(_BARE_STATEMENTS))
+    investment = frozenset({"INVSTMTRS", "INVSTMTTRNRS"})
+    if not responses and not bare and any(True for _ in ofx.find(investment)):
+        raise FileRefused("investment statements (INVSTMTRS) are not supported")
+    if not ofx.closed:
+        raise FileRefused(
+            "the file ends before </OFX>: it was cut short or damaged; ask the bank to "
+            "send it again",
+            f"line {first_line + body.count(chr(10))}",
+        )
+    if not responses and not bare:
+        raise FileRefused("the file holds no bank or credit-card statement (STMTRS/CCSTMTRS)")
+    for statement in bare:
+        reader.statement(statement)
     for response in responses:
         reader.response(response)
+    if reader.blank_fitids:
+        count = len(reader.blank_fitids)
+        reader.issues.append(
+            Issue(
+                "warning",
+                f"leniency 'blank FITIDs in some OFX exports': {count} transaction(s) with an "
+                "empty FITID are keyed on account, date, amount, name, memo and occurrence; "
+                "a later re-send that fills in their FITIDs would not be recognised as the "
+                "same transactions",
+                reader.blank_fitids[0],
+            )
+        )
     keys = occurrence_keys(reader.keys)
     records = tuple(
         record if key == record.dedupe_key else replace(record, dedupe_key=key)

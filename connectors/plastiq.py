@@ -49,6 +49,7 @@ from connectors.base import (
     decode_text,
     register,
 )
+from connectors.csv_rows import check_row_width
 
 SOURCE: Final = "plastiq"
 REQUIRED: Final = ("payment id", "payment date", "payer business name", "amount")
@@ -125,13 +126,14 @@ def _csv_rows(text: str, mapping: dict[str, str]) -> list[tuple[str, dict[str, s
         if missing:
             raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")
         rows = []
+        width = len(reader.fieldnames or [])
         for line, raw in enumerate(reader, start=2):
-            if None in raw:  # DictReader keeps surplus cells under the key None
-                cells = len(header) + len(raw[None])
-                raise FileRefused(
-                    f"the row has {cells} cells; the header has {len(header)}", f"line {line}"
-                )
-            row = {mapping.get(_norm(k), _norm(k)): (v or "").strip() for k, v in raw.items()}
+            check_row_width(raw, width, f"line {line}")  # short rows and surplus cells
+            row = {
+                mapping.get(_norm(k), _norm(k)): (v or "").strip()
+                for k, v in raw.items()
+                if k is not None  # blank cells past the header (check_row_width refused others)
+            }
             if any(row.values()):
                 rows.append((f"line {line}", row))
     except csv.Error as exc:  # e.g. a cell past the csv module's field size limit

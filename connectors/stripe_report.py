@@ -7,7 +7,8 @@ balance transaction per row: ``balance_transaction_id``, ``created_utc`` (or ``c
 (``charge_id``, ``source_id``, ``automatic_payout_id``), the customer
 (``customer_name``/``customer_email``/``customer_id``) and ``payment_metadata[<key>]``
 columns for the metadata the merchant attached (where invoice numbers usually travel).
-Unknown extra columns are fine; a file without the required ones is refused.
+Unknown extra columns are fine; a file without the required ones is refused, and so is a
+row with fewer cells than the header (:mod:`connectors.csv_rows`).
 
 What each row becomes (DESIGN §5 kinds; ``source_ref`` is the Stripe object id):
 
@@ -48,6 +49,7 @@ from connectors.base import (
     decode_text,
     register,
 )
+from connectors.csv_rows import check_row_width
 
 SOURCE: Final = "stripe"
 REQUIRED: Final = ("balance_transaction_id", "currency", "gross", "fee", "reporting_category")
@@ -104,13 +106,12 @@ class StripeReportConnector:
                 )
             if "created_utc" not in header and "created" not in header:
                 raise FileRefused("missing column created_utc (or created)", "line 1")
+            width = len(reader.fieldnames or [])
             for line, raw in enumerate(reader, start=2):
-                if None in raw:  # DictReader keeps surplus cells under the key None
-                    cells = len(header) + len(raw[None])
-                    raise FileRefused(
-                        f"the row has {cells} cells; the header has {len(header)}", f"line {line}"
-                    )
-                row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+                check_row_width(raw, width, f"line {line}")  # short rows and surplus cells
+                row = {
+                    k.strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None
+                }
                 if not any(row.values()):
                     continue
                 records += records_for_row(row, f"line {line}")

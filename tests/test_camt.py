@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cashapp.money import MoneyError, check_currency
 from connectors.base import ExtractContext, ExtractResult, FileRefused
 from connectors.camt import CAMT053, CAMT054, CamtConnector, detect_family
 from connectors.camt_writer import (
@@ -241,7 +242,6 @@ def test_broken_or_foreign_files_are_refused_with_a_reason(data: bytes, reason: 
         (_entry(amount='<Amt Ccy="EUR">1.00001</Amt>'), "refusing rather than rounding"),
         (_entry(indicator=""), "CdtDbtInd.*it is missing"),
         (_entry(indicator="CREDIT"), "must be CRDT or DBIT; found 'CREDIT'"),
-        (_entry(status=""), r"no booking status \(Sts\)"),
     ],
 )
 def test_an_entry_missing_mandatory_data_refuses_the_file_naming_the_entry(
@@ -528,3 +528,110 @@ def test_writer_refuses_text_xml_cannot_carry() -> None:
     )
     with pytest.raises(ValueError, match="characters XML cannot carry"):
         write_camt053(statement)
+
+
+# --------------------------------------------------------------------------- issue 10
+PEER = CONFORMANCE / "peer" / "files"
+
+
+def _peer(name: str) -> bytes:
+    path = PEER / name
+    if not path.exists():
+        pytest.skip(f"peer corpus not present at {path}")
+    return path.read_bytes()
+
+
+def _balance(code: str, amount: str, indicator: str | None) -> str:
+    flag = "" if indicator is None else f"<CdtDbtInd>{indicator}</CdtDbtInd>"
+    return (
+        f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>"
+        f'<Amt Ccy="EUR">{amount}</Amt>{flag}<Dt><Dt>2024-05-02</Dt></Dt></Bal>'
+    )
+
+
+def test_balances_without_an_indicator_are_read_as_credit_with_one_warning() -> None:
+    body = _balance("OPBD", "50.00", None) + _balance("CLBD", "150.00", None) + _entry()
+    result = _extract(_statement(body))
+    assert [(b.kind, b.amount) for b in result.balances] == [
+        ("opening", Decimal("50.00")),
+        ("closing", Decimal("150.00")),
+    ]
+    (warning,) = result.issues
+    assert warning.message.startswith("leniency 'camt balances without CdtDbtInd': 2 ")
+    assert warning.location == "Stmt S1 / Bal 1"
+
+
+def test_a_balance_indicator_that_is_present_but_wrong_still_refuses() -> None:
+    with pytest.raises(FileRefused, match="balance's credit/debit indicator") as refused:
+        _extract(_statement(_balance("OPBD", "50.00", "CREDIT") + _entry()))
+    assert refused.value.location == "Stmt S1 / Bal 1"
+
+
+def test_the_lithuanian_settlement_statement_is_accepted_and_ties() -> None:
+    """Peer file: two Stmt, balances without CdtDbtInd, entries without Sts. It used to be
+    refused whole, losing 3 valid entries; read as credit balances, both statements tie."""
+    result = _extract(_peer("camt053/subite_CAMT_053-2024-03-07.xml"))
+    assert [r.amount for r in result.records] == [
+        Decimal("828531.98"),
+        Decimal("-0.20"),
+        Decimal("-5793.97"),
+    ]
+    for statement in {b.statement for b in result.balances}:
+        balances = {b.kind: b.amount for b in result.balances if b.statement == statement}
+        moved = sum(r.amount for r in result.records if r.statement == statement)
+        assert balances["opening"] + moved == balances["closing"]
+    messages = [i.message for i in result.issues]
+    assert any("camt balances without CdtDbtInd" in m for m in messages)
+    assert any("camt.053 entries without Sts" in m for m in messages)
+
+
+def test_a_statement_entry_without_status_is_booked_but_a_notification_entry_is_refused() -> None:
+    result = _extract(_statement(_entry(status="")))
+    assert [r.amount for r in result.records] == [Decimal("100.00")]
+    assert any("entries without Sts" in i.message for i in result.issues)
+    with pytest.raises(FileRefused, match=r"no booking status \(Sts\)"):
+        _extract(_statement(_entry(status=""), "camt.054.001.08", "Ntfctn"))
+    with pytest.raises(FileRefused, match=r"no booking status \(Sts\)"):
+        _extract(_statement(_entry(status="<Sts></Sts>")))
+
+
+def test_instant_payment_info_entries_are_not_money_and_say_so() -> None:
+    """Decision (issue 10): INFO means "no booking has been performed" (ISO 20022 entry
+    status), also on an instant-payment settlement account; the booked entries come in the
+    account's camt.053. The peer file is accepted with 0 payments and a warning naming INFO."""
+    result = _extract(_peer("camt054/subite_CAMT_054-2024-03-09.xml"))
+    assert result.records == ()
+    (warning,) = [i for i in result.issues if "not booked" in i.message]
+    assert "1 INFO" in warning.message
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        (_entry(amount='<Amt Ccy="XYZ">10.00</Amt>'), "Stmt S1 / Ntry 1"),
+        (_entry('<TxDtls><Amt Ccy="XYZ">100.00</Amt></TxDtls>'), "Stmt S1 / Ntry 1"),
+        (_balance("OPBD", "1.00", "CRDT").replace("EUR", "XYZ") + _entry(), "Stmt S1 / Bal 1"),
+    ],
+)
+def test_an_unknown_currency_anywhere_refuses_the_file(body: str, where: str) -> None:
+    """camt passes every Ccy through cashapp.money.check_currency (the central ISO 4217
+    check); XYZ must never become money."""
+    try:
+        check_currency("XYZ")
+    except MoneyError:
+        pass
+    else:
+        pytest.skip("cashapp.money.check_currency does not know ISO 4217 yet (issue 10 item 5)")
+    with pytest.raises(FileRefused, match="XYZ") as refused:
+        _extract(_statement(body))
+    assert refused.value.location == where
+
+
+@pytest.mark.parametrize("code", ["EU1", "EURO", "€UR"])
+def test_an_account_currency_that_is_not_a_code_refuses_the_file(code: str) -> None:
+    data = _statement(_entry()).replace(
+        b"</IBAN></Id></Acct>", f"</IBAN></Id><Ccy>{code}</Ccy></Acct>".encode()
+    )
+    with pytest.raises(FileRefused, match="account currency") as refused:
+        _extract(data)
+    assert refused.value.location == "Stmt S1"

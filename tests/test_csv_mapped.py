@@ -207,6 +207,9 @@ def test_the_dedupe_key_depends_on_the_profile_and_account() -> None:
         ("03/01/2024,A,,,", "bad amount in 'Amount': amount is empty"),
         ("03/01/2024,A,1.005,,", "more decimal places than USD allows"),
         ("03/01/2024,A", "missing column 'Amount': the row has 2 fields"),
+        # issue 10: every header column counts, mapped or not; a cut row is damage
+        ("03/01/2024,A,1.00,", "the row has 4 fields, the header 5"),
+        ("03/01/2024,ACME, INC,1.00,R1,M1", "the row has 6 fields but the header 5"),
     ],
 )
 def test_a_bad_row_refuses_the_file_naming_its_line(row: str, reason: str) -> None:

@@ -546,3 +546,129 @@ def test_ctx_820_addenda_round_trip_rmr_lines_exactly(
     assert parsed.lines == tuple(lines)
     assert parsed.payer_name == payer
     assert parsed.problems == ()
+
+
+# --- issue 10: a record that lost a field is refused; padding only where nothing is lost
+PEER = CONFORMANCE / "peer" / "files" / "nacha"
+
+
+def _cut(data: bytes, index: int, length: int) -> bytes:
+    lines = _records(data)
+    lines[index] = lines[index][:length]
+    return "\n".join(lines).encode()
+
+
+def test_an_entry_cut_to_80_characters_loses_its_trace_and_is_refused() -> None:
+    """Issue 10: the cut entry was padded, stored with its trace gone, and the bank's
+    corrected re-send then stored the same money again."""
+    data = _file(_batch("5556667778", _entry("22", "640.00"), _entry("22", "12.50")))
+    assert len(_extract(data).records) == 2
+    with pytest.raises(FileRefused, match="trace number") as refused:
+        _extract(_cut(data, 3, 80))
+    assert refused.value.location == "line 4"
+
+
+@pytest.mark.parametrize(
+    ("index", "length", "field"),
+    [
+        (0, 33, "file ID modifier"),
+        (1, 86, "originating DFI identification"),
+        (2, 93, "trace number"),
+        (3, 60, "addenda information"),
+        (3, 90, "addenda sequence / trace number"),
+        (4, 87, "batch number"),
+        (6, 50, "total credit amount"),
+    ],
+)
+def test_a_record_cut_inside_a_required_field_is_refused(
+    index: int, length: int, field: str
+) -> None:
+    data = _file(_batch(OURS, _entry("27", "12.00", addenda=("INV-1",))))
+    lines = _records(data)
+    assert [line[:1] for line in lines[:6]] == ["1", "5", "6", "7", "8", "9"]
+    control = 5 if index == 6 else index
+    with pytest.raises(FileRefused, match=field) as refused:
+        _extract(_cut(data, control, length))
+    assert refused.value.location == f"line {control + 1}"
+
+
+def test_header_and_control_missing_only_optional_or_reserved_tails_are_a_leniency() -> None:
+    """Real files (Zions, PNC, moov's fixtures) end the file header after its names and the
+    file control after its total credit amount: nothing is lost, so they are padded and the
+    file says so once."""
+    data = _file(_batch(OURS, _entry("27", "12.00")))
+    lines = _records(data)
+    control = next(i for i, line in enumerate(lines) if line.startswith("9") and line.strip("9"))
+    lines[0] = lines[0][:40]
+    lines[control] = lines[control][:55]
+    result = _extract("\n".join(lines).encode())
+    assert [r.amount for r in result.records] == [Decimal("12.00")]
+    (note,) = [i for i in result.issues if "padded NACHA lines" in i.message]
+    assert "2 record(s)" in note.message
+
+
+# --- issue 10: ISO 20022 XML remittance in CTX addenda
+
+
+def _xml_addenda(xml: str) -> tuple[str, ...]:
+    return tuple(xml[i : i + 80] for i in range(0, len(xml), 80))
+
+
+_CTX_XML = (
+    '<?xml version="1.0" encoding="UTF-8"?><Document xmlns:xsi="http://www.w3.org/2001/'
+    'XMLSchema-instance"xsi:noNamespaceSchemaLocation="file:NACHA.xsd><RmtInf><Strd>'
+    "<RfrdDocInf><Tp><CdOrPrtry><Cd>CINV</Cd></CdOrPrtry></Tp><Nb>INV-7001</Nb></RfrdDocInf>"
+    '<RfrdDocAmt><DuePyblAmt Ccy="USD">120.00</DuePyblAmt><DscntApldAmt Ccy="USD">2.40'
+    '</DscntApldAmt><RmtdAmt Ccy="USD">117.60</RmtdAmt></RfrdDocAmt></Strd><Strd><RfrdDocInf>'
+    '<Nb>INV-7002</Nb></RfrdDocInf><RfrdDocAmt><RmtdAmt Ccy="USD">82.40</RmtdAmt></RfrdDocAmt>'
+    "</Strd></RmtInf></Document>"
+)
+
+
+def test_ctx_xml_remittance_yields_one_line_per_referred_document() -> None:
+    """The wrapper is as sloppy as the dwilkins sample's (a lost quote and space in the
+    Document tag); the RmtInf blocks are well-formed and carry the invoices."""
+    batch = _batch("5556667778", _entry("22", "200.00", addenda=_xml_addenda(_CTX_XML)), sec="CTX")
+    (record,) = _extract(_file(batch)).records
+    assert record.amount == Decimal("200.00")
+    assert record.remittance_lines == (
+        RemittanceLine("INV-7001", "IV", Decimal("117.60"), Decimal("120.00"), Decimal("2.40")),
+        RemittanceLine("INV-7002", "IV", Decimal("82.40")),
+    )
+    assert "INV-7001" in record.remittance
+    assert "<RmtInf>" not in record.remittance
+
+
+@pytest.mark.parametrize(
+    ("xml", "problem"),
+    [
+        (
+            '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "INV-1">]><Document><RmtInf><Strd>'
+            "<RfrdDocInf><Nb>&a;</Nb></RfrdDocInf></Strd></RmtInf></Document>",
+            "DOCTYPE/ENTITY",
+        ),
+        ("<Document><RmtInf><Strd><RfrdDocInf><Nb>INV-1</Nb></Strd></RmtInf>", "not well-formed"),
+        ("<Document><RmtInf><Strd><RfrdDocInf><Nb>INV-1", "no complete <RmtInf>"),
+    ],
+)
+def test_unsafe_or_broken_ctx_xml_stays_text_with_a_warning(xml: str, problem: str) -> None:
+    batch = _batch("5556667778", _entry("22", "5.00", addenda=_xml_addenda(xml)), sec="CTX")
+    result = _extract(_file(batch))
+    (record,) = result.records
+    assert record.amount == Decimal("5.00")
+    assert record.remittance_lines == ()
+    assert any(problem in issue.message for issue in result.issues)
+
+
+def test_the_dwilkins_ctx_xml_file_gives_its_invoices_and_they_add_up() -> None:
+    path = PEER / "dw_CTX_XML.txt"
+    if not path.exists():
+        pytest.skip(f"peer corpus not present at {path}")
+    records = _extract(path.read_bytes(), NOBODY).records
+    assert [r.amount for r in records] == [Decimal("7989.73"), Decimal("21249.54")]
+    assert [[line.reference for line in r.remittance_lines] for r in records] == [
+        ["7321239", "7321511"],
+        ["13334567", "13357893", "13361023"],
+    ]
+    for record in records:
+        assert sum(line.paid or 0 for line in record.remittance_lines) == record.amount

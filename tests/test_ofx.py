@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from datetime import date
 from decimal import Decimal
@@ -487,3 +488,119 @@ def test_written_files_are_readable_by_ofxparse() -> None:
 def test_endless_unclosed_nesting_is_refused_quickly() -> None:
     with pytest.raises(FileRefused, match="nest more than 200 deep"):
         extract("<OFX>" + "<X>\n" * 100_000 + "</Y>" * 100_000)
+
+
+# --------------------------------------------------------------------------- strict structure
+# Issue 10: damaged files were accepted, and the bank's corrected re-send was then stored
+# as well. Each damaged file here is cut from a file the project's own writer produced.
+
+PEER = CONFORMANCE / "peer" / "files" / "ofx"
+
+
+def _statement_file(*, sgml_body: bool = True) -> bytes:
+    transactions = tuple(
+        OfxTransaction(
+            f"20240301000{n}",
+            date(2024, 3, 1),
+            Decimal(f"{n}00.25"),
+            name=f"CUSTOMER {n}",
+            checknum=f"10{n}",
+        )
+        for n in range(1, 5)
+    )
+    return write_ofx([OfxStatement("123456789", "USD", transactions)], sgml=sgml_body)
+
+
+@pytest.mark.parametrize("sgml_body", [True, False], ids=["sgml", "xml"])
+def test_a_file_cut_in_half_is_refused_naming_its_last_line(sgml_body: bool) -> None:
+    data = _statement_file(sgml_body=sgml_body)
+    cut = data[: data.index(b"<CHECKNUM>103") + 3]  # ends inside a tag: FITID ...0003<CH
+    assert len(extract(data).records) == 4
+    with pytest.raises(FileRefused, match="ends before </OFX>") as refused:
+        extract(cut)
+    last_line = cut.count(b"\n") + 1
+    assert refused.value.location == f"line {last_line}"
+
+
+def test_a_transaction_whose_end_tag_is_lost_is_refused() -> None:
+    text = sgml(trn() + trn(fitid="F2")).replace("</STMTTRN>", "", 1)
+    with pytest.raises(FileRefused, match="<STMTTRN> has no </STMTTRN>") as refused:
+        extract(text)
+    assert refused.value.location == "line 10"
+
+
+def test_a_statement_whose_end_tag_is_lost_is_refused() -> None:
+    with pytest.raises(FileRefused, match="<STMTRS> has no </STMTRS>"):
+        extract(sgml(trn()).replace("</STMTRS>", ""))
+
+
+def test_a_transaction_without_a_fitid_tag_is_refused() -> None:
+    text = sgml(trn() + trn(fitid="F2").replace("<FITID>F2", ""))
+    with pytest.raises(FileRefused, match="no FITID") as refused:
+        extract(text)
+    assert refused.value.location == "line 10"
+
+
+def test_blank_fitids_are_a_named_leniency_with_one_warning() -> None:
+    """OFX requires FITID, but some exports write the tag empty (ofxparse's v102_empty_tags,
+    a Commonwealth Bank export). The tag is there and the value blank: such transactions are
+    keyed on their content and occurrence, as BAI2 keys its lines, and the file says so."""
+    result = extract(sgml(trn(fitid="") + trn(fitid="") + trn(fitid="F3")))
+    assert [r.source_ref for r in result.records] == ["", "", "F3"]
+    (warning,) = result.issues
+    assert warning.severity == "warning"
+    assert warning.message.startswith("leniency 'blank FITIDs in some OFX exports': 2 ")
+    assert warning.location == "line 10"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "<STMTTRN>*snipped*</STMTTRN>",
+        "<STMTTRN>\n*snipped*\n</STMTTRN>",
+        "<STMTTRN>RESERVED<TRNTYPE>CREDIT<DTPOSTED>20240102<TRNAMT>5<FITID>F9</STMTTRN>",
+    ],
+)
+def test_a_transaction_that_holds_only_text_is_refused_not_dropped(body: str) -> None:
+    """A <STMTTRN> followed by text reads as an element, not as a transaction: it used to
+    vanish without a word. Its amount is unknown, so the statement cannot be complete."""
+    with pytest.raises(FileRefused, match="holds text instead of a transaction") as refused:
+        extract(sgml(trn() + "\n" + body))
+    assert refused.value.location == "line 11"
+
+
+def test_every_statement_of_a_response_is_read_with_a_warning() -> None:
+    """Banco do Brasil sends two STMTRS in one STMTTRNRS (the first empty): reading only
+    the first lost every transaction of the file without a word."""
+    text = sgml(trn(fitid="F1"))
+    first = text.index("<STMTRS>")
+    second_stmt = text[first : text.index("</STMTRS>") + len("</STMTRS>")].replace(
+        "123456789", "987654321"
+    )
+    empty_stmt = second_stmt.split("<BANKTRANLIST>")[0] + "<BANKTRANLIST></BANKTRANLIST></STMTRS>"
+    text = text[:first] + empty_stmt + text[first:]
+    result = extract(text)
+    assert [(r.source_ref, r.account) for r in result.records] == [("F1", "*****6789")]
+    assert any("several statements in one response" in i.message for i in result.issues)
+
+
+def test_the_banco_do_brasil_two_statement_response_yields_its_36_transactions() -> None:
+    path = PEER / "asgrim_ofxdata-bb-two-stmtrs.ofx"
+    if not path.exists():
+        pytest.skip(f"peer corpus not present at {path}")
+    data = path.read_bytes()
+    amounts = [Decimal(a.decode()) for a in re.findall(rb"<TRNAMT>\s*([-0-9.]+)", data)]
+    result = extract(data)
+    assert len(result.records) == len(amounts) == 36
+    assert {r.currency for r in result.records} == {"BRL"}
+    assert sorted(r.amount for r in result.records) == sorted(amounts)
+    assert sum(1 for r in result.records if r.amount > 0) == 32
+
+
+def test_an_unclosed_transaction_list_is_a_named_leniency() -> None:
+    """Nubank card exports forget </BANKTRANLIST>: the transactions are complete (each
+    STMTTRN is closed), so the file is read, with a warning naming the leniency."""
+    text = sgml(trn()).replace("</BANKTRANLIST>", "")
+    result = extract(text)
+    assert len(result.records) == 1
+    assert any("unclosed BANKTRANLIST" in i.message for i in result.issues)

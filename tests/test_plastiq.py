@@ -167,6 +167,16 @@ def test_another_export_layout_is_read_through_the_configured_headers(
     assert "sources.plastiq.columns.payment_idd: unknown column" in refused.stderr
 
 
+def test_a_row_that_lost_its_trailing_columns_is_refused() -> None:
+    """Issue 10's Stripe hole, in the Plastiq export: a cut row read its missing payout
+    columns as blanks."""
+    lines = (FIXTURE / "input.csv").read_text().rstrip("\n").split("\n")
+    lines[2] = ",".join(lines[2].split(",")[:6])
+    with pytest.raises(FileRefused, match="the row has 6 of the header's 11 columns") as refused:
+        PLASTIQ.extract(("\n".join(lines) + "\n").encode(), "p.csv", ExtractContext())
+    assert refused.value.location == "line 3"
+
+
 def test_a_connect_api_amount_with_a_decimal_comma_is_refused_not_read_100x() -> None:
     """Issue 10: "2400,00" as text in a JSON object is not 240,000.00."""
     payment = {

@@ -244,3 +244,35 @@ def test_an_api_amount_that_is_not_whole_minor_units_refuses_the_page() -> None:
     data = json.dumps({"object": "list", "data": [txn]}).encode()
     with pytest.raises(FileRefused, match="minor units"):
         STRIPE_API.extract(data, "page.json", ExtractContext())
+
+
+# --- issue 10: a row that lost its trailing columns is refused, not stored as "other"
+
+
+def _cut_last_row(data: bytes, cells: int) -> bytes:
+    *rows, last = data.decode().rstrip("\n").split("\n")
+    return ("\n".join([*rows, ",".join(last.split(",")[:cells])]) + "\n").encode()
+
+
+def test_a_report_whose_last_row_lost_its_trailing_columns_is_refused() -> None:
+    """The payout row cut after its gross: read as-is it became ``other`` (the category was
+    gone), and the intact re-send then found its balance transaction "known" for good."""
+    data = (FIXTURE / "input.csv").read_bytes()
+    damaged = _cut_last_row(data, 5)  # the payout row keeps id, dates, currency, gross
+    with pytest.raises(FileRefused, match=r"the row has 5 of the header's 19 columns") as refused:
+        STRIPE_REPORT.extract(damaged, "x.csv", ExtractContext())
+    assert refused.value.location == "line 6"
+    assert "'fee'" in str(refused.value)
+
+
+def test_a_row_with_cells_past_the_header_is_refused_but_a_trailing_comma_is_fine() -> None:
+    data = (FIXTURE / "input.csv").read_text()
+    header, first, *rest = data.rstrip("\n").split("\n")
+    shifted = first.replace("Acme Plumbing Supply", "Acme, Plumbing Supply")
+    with pytest.raises(FileRefused, match="20 cells but the header 19") as refused:
+        STRIPE_REPORT.extract(
+            "\n".join([header, shifted, *rest]).encode(), "x.csv", ExtractContext()
+        )
+    assert refused.value.location == "line 2"
+    trailing = "\n".join([header, first + ",", *rest]) + "\n"
+    assert len(STRIPE_REPORT.extract(trailing.encode(), "x.csv", ExtractContext()).records) > 5
