@@ -34,7 +34,7 @@ from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.matching.rules import RulesError
 from cashapp.pull import PullOutcome, PullRefused, pull_plaid, pull_stripe
 from cashapp.reports import DailyReport, daily_report, latest_day
-from cashapp.store import Store, StoreError, open_reader, open_store
+from cashapp.store import Store, StoreError, open_reader, open_store, starts_new_book
 from connectors.base import Issue
 
 app = typer.Typer(
@@ -320,7 +320,11 @@ def ingest(
     Exits 2 when a file was refused; with ``--strict``, 1 when every file was accepted
     but one of them had warnings (a scheduled job then stops for a person to look).
     """
-    with _store() as store:
+    path = state.config().database_path
+    new_book = starts_new_book(path)
+    if new_book:
+        warn(path, "no database here yet: created a new, empty one (see `cashapp init`)")
+    with _store(create=new_book) as store:
         try:
             outcomes = ingest_paths(store, paths, state.config(), fmt=format)
         except UnknownFormat as exc:

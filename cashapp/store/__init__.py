@@ -220,7 +220,7 @@ def open_store(path: str, *, create: bool = False) -> Store:
     the run reports success. Only ``init`` (and benchmarks building their own) create.
     """
     if not create and path != ":memory:" and not Path(path).exists():
-        raise StoreError(f"database {path} does not exist; run `cashapp init` first")
+        raise _missing(path)
     store = Store(path)
     try:
         store.migrate()
@@ -230,8 +230,30 @@ def open_store(path: str, *, create: bool = False) -> Store:
     return store
 
 
+def _missing(path: str) -> StoreError:
+    """The refusal of a missing database, naming the books beside it (the likely intent)."""
+    others = sorted(p.name for p in Path(path).parent.glob("*.duckdb"))[:3]
+    beside = f" (that folder holds {', '.join(others)})" if others else ""
+    return StoreError(f"database {path} does not exist{beside}; run `cashapp init` first")
+
+
+def starts_new_book(path: str) -> bool:
+    """True when ``path`` is missing and its folder holds no other database.
+
+    Why: ``ingest`` is also how a first book begins (an empty working folder, a fresh
+    checkout, a test's temporary folder), while a typo in ``--db`` almost always sits
+    beside the real book (``var/demo.duckbd`` next to ``var/demo.duckdb``). So ingest
+    may start a book in a folder with no database, saying so on stderr, and is refused
+    like every other verb when the folder already holds one.
+    """
+    target = Path(path)
+    if path == ":memory:" or target.exists() or not target.parent.is_dir():
+        return False
+    return not any(p.is_file() for p in target.parent.glob("*.duckdb"))
+
+
 def open_reader(path: str) -> duckdb.DuckDBPyConnection:
     """A read-only connection with no file or network access, for queries and reports."""
     if path != ":memory:" and not Path(path).exists():
-        raise StoreError(f"database {path} does not exist; run `cashapp init` first")
+        raise _missing(path)
     return _connect(path, read_only=True)
