@@ -28,6 +28,7 @@ from tests import bad_inputs as b
 
 Expect = Literal["refused", "leniency"]
 CEILING_CONFIG = '[ingest]\nmax_payment_amount = "1000000.00"\n'
+EXPANSION_CONFIG = "[ingest]\nmax_expanded_bytes = 1000000\nmax_expansion_ratio = 100\n"
 AMOUNT = r"amount|number|numeric|decimal"
 CURRENCY = r"currency|ISO 4217|XYZ"
 DATE = r"date|day|month"
@@ -144,6 +145,11 @@ def bai2_with(amount: str) -> Callable[[], bytes]:
     return build
 
 
+def _gzip_bomb() -> bytes:
+    """A BAI2 file followed by 20 MB of blanks, gzipped to ~20 kB (a 1,000x expansion)."""
+    return gzip.compress(b.base_bai2() + b" " * 20_000_000, compresslevel=9, mtime=0)
+
+
 def bai2_huge() -> bytes:
     """A wire of 123,456,789,012,345,678.00 USD, every total consistent: beyond DECIMAL(18,4).
 
@@ -156,21 +162,29 @@ def bai2_huge() -> bytes:
 
 
 def xlsx_with_entity(header: tuple[str, ...] | list[str], rows: list[list[str]]) -> bytes:
-    """A workbook whose sheet XML declares an entity (the billion-laughs family)."""
+    """A workbook whose sheet XML declares entities (the billion-laughs family) and uses one.
+
+    The first data row's first cell becomes ``&id;``, an entity expanding to its own text.
+    """
     source = zipfile.ZipFile(io.BytesIO(b.xlsx_bytes(header, rows)))
     out = io.BytesIO()
+    first = f"<t>{rows[0][0]}</t>".encode()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
-                declaration = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 doctype = (
-                    b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
-                )
-                if content.startswith(declaration):
-                    content = declaration + doctype + content[len(declaration) :]
+                    f'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">'
+                    f'<!ENTITY id "{rows[0][0]}">]>'
+                ).encode()
+                if content.startswith(b"<?xml"):
+                    end = content.index(b"?>") + 2
+                    content = content[:end] + doctype + content[end:]
                 else:
                     content = doctype + content
+                if first not in content:
+                    raise AssertionError(f"{first!r} not in the sheet")
+                content = content.replace(first, b"<t>&id;</t>", 1)
             target.writestr(item, content)
     return out.getvalue()
 
@@ -1083,10 +1097,33 @@ CASES: tuple[Case, ...] = (
     # --- no format at all -------------------------------------------------------------------
     Case("binary-garbage", "noise.bin", lambda: garbage(), r"format|recogni", located=False),
     Case("gzip-of-garbage-not-gzip", "noise.gz", lambda: not_gzip(b""), r"gzip", located=False),
+    # --- damage behind a gzip wrapper, and the wrapper's own limits --------------------------
+    Case(
+        "nacha-gzipped-line-cut-to-80-chars",
+        "cut80.ach.gz",
+        lambda: gzip.compress(_ccd_80(), mtime=0),
+        r"trace|94|length|short|characters",
+    ),
+    Case(
+        "bai2-gzip-bomb-over-expanded-ceiling",
+        "bomb.bai2.gz",
+        _gzip_bomb,
+        r"expan|too large|ratio|limit|exceed|max_expanded",
+        config=EXPANSION_CONFIG,
+        located=False,
+    ),
+    Case(
+        "customers-xlsx-unknown-currency",
+        "cus-xyz.xlsx",
+        lambda: b.xlsx_bytes(C, _rows(cell(1, "currency", "XYZ", C), b.CUSTOMER_ROWS)),
+        CURRENCY,
+        verb=("import", "customers"),
+    ),
 )
 
-# The undamaged files the cases start from: each must be accepted as it is.
-BASES: tuple[Case, ...] = (
+# The undamaged files the cases start from: each must be accepted as it is (the bank and
+# platform files in one ingest; the imports, and a file under a configured ceiling, alone).
+INGEST_BASES: tuple[Case, ...] = (
     Case("bai2", "base.bai2", b.base_bai2, ""),
     Case("nacha", "base.ach", b.base_nacha, ""),
     Case("nacha-ctx-820", "base-ctx.ach", b.base_nacha_ctx, ""),
@@ -1104,6 +1141,8 @@ BASES: tuple[Case, ...] = (
     Case("plastiq-csv", "base-pq.csv", b.base_plastiq_csv, ""),
     Case("plastiq-json", "base-pq.json", b.base_plastiq_json, ""),
     Case("plaid", "base-plaid.json", b.base_plaid, ""),
+)
+OTHER_BASES: tuple[Case, ...] = (
     Case("invoices-csv", "base-inv.csv", b.base_invoices_csv, "", verb=("import", "invoices")),
     Case("invoices-xlsx", "base-inv.xlsx", b.base_invoices_xlsx, "", verb=("import", "invoices")),
     Case("customers-csv", "base-cus.csv", b.base_customers_csv, "", verb=("import", "customers")),

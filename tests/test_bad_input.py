@@ -19,6 +19,7 @@ to be accepted first -- so a refusal is the damage's doing, not the base file's.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
@@ -29,7 +30,7 @@ import pytest
 from cashapp.config import load_config
 from cashapp.demo import run_demo
 from cashapp.store import open_store
-from tests.bad_input_cases import BASES, CASES, Case
+from tests.bad_input_cases import CASES, INGEST_BASES, OTHER_BASES, Case
 from tests.conftest import CliResult
 
 # Where in a file a message may point: "line 12", "record 3 (batch 2)", "Stmt 1 / Ntry 2",
@@ -156,7 +157,20 @@ def test_the_suite_covers_sixty_cases_across_every_format() -> None:
             "stripe", "plastiq", "plaid", "invoices", "customers"} <= prefixes  # fmt: skip
 
 
-@pytest.mark.parametrize("case", BASES, ids=lambda c: c.name)
+def test_every_undamaged_bank_and_platform_file_is_accepted_new(
+    fresh_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One ingest of every base file (both mapped-CSV profiles in one config)."""
+    paths = [_write_case(case, tmp_path)[0] for case in INGEST_BASES]
+    config = tmp_path / "profiles.toml"
+    config.write_text("\n".join(c.config for c in INGEST_BASES if c.config), encoding="utf-8")
+    result = run_cli(fresh_db, ["ingest", *map(str, paths), "--output", "json"], capsys, config)
+    assert result.code == 0, result.stderr
+    statuses = {Path(row["file"]).name: row["status"] for row in json.loads(result.stdout)}
+    assert statuses == {p.name: "new" for p in paths}
+
+
+@pytest.mark.parametrize("case", OTHER_BASES, ids=lambda c: c.name)
 def test_the_undamaged_file_is_accepted(
     case: Case, fresh_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
