@@ -685,6 +685,12 @@ CASES: tuple[Case, ...] = (
         "ofx-xml-cut-in-half", "half.ofx", lambda: half(b.base_ofx_xml()), TRUNCATED + r"|XML|OFX"
     ),
     Case(
+        "ofx-xml-cut-after-a-whole-transaction",
+        "cut-after.ofx",
+        lambda: cut_before(b.base_ofx_xml(), "<STMTTRN>", 2),
+        TRUNCATED + r"|XML|OFX",
+    ),
+    Case(
         "ofx-missing-fitid",
         "nofitid.qfx",
         lambda: replace(b.base_ofx_sgml(), "<FITID>202611240002\n", ""),
@@ -871,7 +877,7 @@ CASES: tuple[Case, ...] = (
         "stripe-api-missing-id",
         "stripe-balance-10-11-12.json",
         lambda: replace(b.base_stripe_api(), '"id": "txn_1QZz02",', ""),
-        r"\bid\b|identity|missing",
+        r"\bid\b|_id\b|identity|missing|empty",
     ),
     # --- Plastiq CSV and JSON ---------------------------------------------------------------
     Case(

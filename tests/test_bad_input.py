@@ -216,11 +216,11 @@ LENIENCIES = [c for c in CASES if c.expect == "leniency"]
 def refusal_problems(case: Case, path: Path, result: CliResult) -> list[str]:
     """What is wrong with how ``result`` refused ``path`` (empty when nothing is)."""
     stderr = result.stderr
-    problems = []
     if "Traceback" in stderr or "internal error" in stderr:
-        problems.append("a traceback or an internal error")
-    if result.code != 2:
-        problems.append(f"exit {result.code}, not 2")
+        return [f"a traceback or an internal error (exit {result.code})"]
+    if result.code == 0:
+        return ["accepted (exit 0)"]
+    problems = [] if result.code == 2 else [f"exit {result.code}, not 2"]
     if path.name not in stderr:
         problems.append("the file is not named on stderr")
     message = stderr.replace(str(path), "<file>").replace(path.name, "<file>")
