@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from cashapp.bounded_read import read_bounded
 from cashapp.config import Config, IngestConfig
+from cashapp.masking import mask_text
 from cashapp.money import NO_CURRENCY, MoneyError, check_currency, quantize
 from cashapp.statements import StatementCheck, break_issues, check_statements
 from cashapp.store import Store, utcnow
@@ -74,6 +75,22 @@ class FileOutcome:
     known: int = 0
     reason: str = ""
     warnings: tuple[Issue, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Refusals and warnings quote the file (a statement id, a :25: line), and they
+        # reach stderr, JSON, the daily job's log: IBANs and account numbers are masked
+        # here, once, for every output.
+        object.__setattr__(self, "reason", mask_text(self.reason))
+        object.__setattr__(
+            self,
+            "warnings",
+            tuple(
+                replace(w, message=mask_text(w.message), location=mask_text(w.location or ""))
+                if w.location
+                else replace(w, message=mask_text(w.message))
+                for w in self.warnings
+            ),
+        )
 
 
 class UnknownFormat(ValueError):

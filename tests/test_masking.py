@@ -245,3 +245,22 @@ def test_the_exception_queue_masks_payer_text(cli: CliRunner, tmp_path: Path) ->
         assert "GB29NWBK60161331926819" not in text
         assert "000123456789" not in text
     assert "******6819" in shown.stdout
+
+
+def test_refusals_and_warnings_of_ingest_are_masked_for_every_output() -> None:
+    """A camt refusal quotes its statement id, which carries the IBAN: the outcome every
+    output prints from (table, JSON, CSV, stderr, the daily job) masks it once."""
+    from cashapp.ingest import FileOutcome
+    from connectors.base import Issue
+
+    iban = "DE44500105175407324931"
+    outcome = FileOutcome(
+        "x.xml",
+        "refused",
+        reason=f"Stmt 2024-03-05-{iban}: the account currency 'XYZ' is not an ISO 4217 code",
+        warnings=(Issue("warning", f"account {iban} breaks", f"Stmt {iban}"),),
+    )
+    assert iban not in outcome.reason
+    assert outcome.reason.endswith("4931: the account currency 'XYZ' is not an ISO 4217 code")
+    assert iban not in outcome.warnings[0].message
+    assert iban not in (outcome.warnings[0].location or "")
