@@ -42,11 +42,15 @@ receiver; CTX: N1*PR when the 820 has one), ``payer_account`` the RDFI routing p
 masked account. Other batches: ``payer_name`` is N1*PR, else the IAT 711 originator,
 else the batch company name; ``payer_account`` is ``ach:<company id>`` (the originator's
 id, a strong fingerprint), ``account`` our masked account. ``value_date`` is the batch
-effective entry date, else the file creation date with a warning. Amounts are USD; an
-IAT entry carries the currency of our side (destination currency when incoming,
-originating currency for our own batches), USD if that is not a two-decimal currency.
+effective entry date; when that is absent (blank or 000000, as return and NOC files
+write it) the file creation date, under the leniency 'missing effective date' with a
+warning. An effective date that is present but impossible (261331) refuses the file.
+Amounts are USD; an IAT entry carries the currency of our side (destination currency
+when incoming, originating currency for our own batches), USD if that is not a
+two-decimal currency.
 
-*Identity.* ``source_ref`` is the 15-digit trace; ``dedupe_key`` is a digest of trace,
+*Identity.* ``source_ref`` is the 15-digit trace (a blank trace refuses the file, as does
+a 99 return addenda with a blank original trace); ``dedupe_key`` is a digest of trace,
 transaction code, amount, effective date, company id, RDFI routing, masked account and
 individual id, made unique by occurrence within the file (same rule as
 :func:`connectors.base.occurrence_keys`). ``control_total`` is the file control's total
@@ -98,6 +102,7 @@ from connectors.nacha_records import (
     IAT_DEST_CURRENCY,
     IAT_ORIGIN_CURRENCY,
     ID_NAME_LAYOUT,
+    EntryError,
     EntryFacts,
     PhysicalFile,
     RecordError,
@@ -366,10 +371,23 @@ class _Parser:
 
     # -- building payment records -----------------------------------------------------
     def _batch_date(self, batch: _Batch) -> date:
+        """The batch's effective entry date; absent (blank or 000000) -> the file date.
+
+        Leniency 'missing effective date': return and NOC files write 000000 and some
+        CTX originators leave the field blank, so the file creation date stands in, with
+        a warning. Any other text that is not a date (261331) is damage, and the file is
+        refused: booking the money on a guessed day is wrong money.
+        """
         text = batch.header[BH_EFFECTIVE]
         effective = parse_yymmdd(text)
         if effective is not None:
             return effective
+        if text.strip() not in ("", "000000"):
+            raise RecordError(
+                f"batch {batch.ordinal}: the effective entry date {text!r} (positions 70-75) "
+                "is not a valid YYMMDD date",
+                batch.index,
+            )
         if self.created is None:
             raise RecordError(
                 f"batch {batch.ordinal}: neither the effective entry date ({text!r}) nor the "
@@ -377,8 +395,9 @@ class _Parser:
                 batch.index,
             )
         self.warn(
-            f"batch {batch.ordinal}: effective entry date {text.strip()!r} is not a date; "
-            f"using the file creation date {self.created.isoformat()}",
+            f"leniency 'missing effective date': batch {batch.ordinal}'s effective entry "
+            f"date is {text.strip() or 'blank'!r}; using the file creation date "
+            f"{self.created.isoformat()}",
             batch.index,
         )
         return self.created
@@ -423,7 +442,10 @@ class _Parser:
         # Payroll-style files repeat amounts; building each Decimal once is measurably faster.
         amounts: dict[str, Decimal] = {}
         for entry in batch.entries:
-            facts: EntryFacts = read_entry(entry.record, entry.addenda, iat, layout, currency)
+            try:
+                facts: EntryFacts = read_entry(entry.record, entry.addenda, iat, layout, currency)
+            except EntryError as exc:
+                raise RecordError(str(exc), entry.index + exc.offset) from exc
             for problem in facts.problems:
                 self.warn(problem, entry.index)
             record = entry.record

@@ -275,6 +275,19 @@ class RecordError(ValueError):
         self.location = location
 
 
+class EntryError(RecordError):
+    """A defect in one entry or its addenda that refuses the file.
+
+    :func:`read_entry` sees the records but not their place in the file, so ``offset``
+    says which one: 0 the entry detail record, ``n`` its ``n``-th addenda record. The
+    connector adds the entry's index to name the line.
+    """
+
+    def __init__(self, message: str, offset: int = 0) -> None:
+        super().__init__(message)
+        self.offset = offset
+
+
 #: Per record type, its fields up to the last one a record must carry, as (last 1-based
 #: position, name) in order (Appendix Three). A shorter line lost the field it ends in.
 REQUIRED_FIELDS: Final[Mapping[str, tuple[tuple[int, str], ...]]] = {
@@ -488,9 +501,18 @@ def read_entry(
     layout: tuple[slice, slice | None],
     currency: str,
 ) -> EntryFacts:
-    """Read an entry detail record and its addenda records (all padded to 94)."""
+    """Read an entry detail record and its addenda records (all padded to 94).
+
+    Raises :class:`EntryError` for what no leniency can stand in for: a blank trace
+    number (the entry's identity: without it a re-send is not recognised and the money
+    is stored twice), a return addenda without the original entry's trace (the return
+    could not be tied to what it takes back) and an X12 820 amount that is not X12
+    decimal form.
+    """
     code = record[ED_CODE]
     trace = record[ED_TRACE].strip()
+    if not trace:
+        raise EntryError("the entry's trace number (positions 80-94) is blank")
     problems: list[str] = []
     if code not in TRANSACTION_CODES:
         problems.append(f"transaction code {code} is not a standard NACHA code; kind 'other'")
@@ -516,11 +538,17 @@ def read_entry(
     returns: list[str] = []
     noc = ""
     iat_parts: dict[str, str] = {}
-    for item in addenda:
+    for position, item in enumerate(addenda, start=1):
         kind = item[AD_TYPE]
         if kind == "05" or (iat and kind == "17"):
             info.append((item[AD_SEQUENCE], item[AD_INFO]))
         elif kind == "99":
+            if not item[RET_ORIGINAL_TRACE].strip():
+                raise EntryError(
+                    "the return addenda (99) has a blank original entry trace number "
+                    "(positions 7-21): the return cannot be tied to the entry it returns",
+                    position,
+                )
             returns.append(item)
         elif kind == "98":
             noc = item
@@ -536,6 +564,8 @@ def read_entry(
         payload = _in_sequence(info)
         if looks_like_x12(payload):
             x12 = parse_820(payload, currency)
+            if x12.errors:
+                raise EntryError(f"the X12 820 remittance in the addenda: {x12.errors[0]}")
             remittance, lines, payer_name = x12.text, x12.lines, x12.payer_name
             problems.extend(x12.problems)
         elif looks_like_iso20022(payload):

@@ -23,10 +23,17 @@ RMR06 discount -- and the payer's name from ``N1*PR``. Worked example::
 gives payer ``ACME CORP`` and lines (IV, INV-1001, paid 100.00, total 120.00, discount
 20.00) and (IV, INV-1002, paid 50.00). A payload cut short mid-segment keeps every
 complete segment; the incomplete tail stays in the readable text and a problem is noted.
+
+Amounts are X12 data type R: an optional minus sign, digits and at most one decimal
+*point* -- no grouping, no decimal comma, no currency sign. Anything else (``1310,55``,
+``1,310.55``) is an *error*, not a problem: the general amount parser would read
+``1,310`` as one thousand three hundred and ten, and a European ``1310,55`` could be
+either 1310.55 or 131055, so no reading is safe and the caller refuses the file.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -34,16 +41,22 @@ from cashapp.money import MoneyError, parse_amount
 from connectors.base import RemittanceLine
 
 _ISA_ELEMENTS = 16
+_X12_DECIMAL = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")  # data type R
 
 
 @dataclass(frozen=True, slots=True)
 class Remittance820:
-    """What an 820 payload says, plus a readable rendering (one segment per line)."""
+    """What an 820 payload says, plus a readable rendering (one segment per line).
+
+    ``problems`` are warnings (the payload is still usable); ``errors`` mean a value in
+    it cannot be read without guessing, and the caller must refuse the file.
+    """
 
     text: str
     lines: tuple[RemittanceLine, ...]
     payer_name: str
     problems: tuple[str, ...]
+    errors: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,22 +94,30 @@ def read_delimiters(payload: str) -> Delimiters | None:
     return Delimiters(element, component, segment)
 
 
-def _amount(elements: list[str], index: int, currency: str, problems: list[str]) -> Decimal | None:
+def _amount(
+    elements: list[str], index: int, reference: str, currency: str, errors: list[str]
+) -> Decimal | None:
     if index >= len(elements) or not elements[index].strip():
         return None
     text = elements[index].strip()
-    try:
-        return parse_amount(text, currency, decimal=".")  # X12 R data type
-    except MoneyError:
-        problems.append(f"RMR amount {text!r} is not an amount; left out")
-        return None
+    if _X12_DECIMAL.fullmatch(text):
+        try:
+            return parse_amount(text, currency, decimal=".")
+        except MoneyError:  # more decimals than the currency has
+            pass
+    errors.append(
+        f"RMR{index:02d} amount {text!r} for {reference!r} is not an X12 decimal amount "
+        "(digits and a decimal point, no grouping or decimal comma)"
+    )
+    return None
 
 
 def parse_820(payload: str, currency: str) -> Remittance820:
     """Parse an X12 820 payload (see the module note). Never raises for bad content.
 
-    Content problems (undeclared delimiters, a truncated stream, a bad amount) come back
-    in ``problems`` for the caller to report as warnings.
+    Content problems (undeclared delimiters, a truncated stream) come back in
+    ``problems`` for the caller to report as warnings; an amount that is not X12 decimal
+    form comes back in ``errors`` (the line is left out) for the caller to refuse.
     """
     delimiters = read_delimiters(payload)
     if delimiters is None:
@@ -105,6 +126,7 @@ def parse_820(payload: str, currency: str) -> Remittance820:
             text, (), "", ("the CTX addenda start with ISA but its delimiters are unreadable",)
         )
     problems: list[str] = []
+    errors: list[str] = []
     pieces = payload.strip().split(delimiters.segment)
     tail = pieces.pop().strip()  # text after the last terminator: empty when complete
     segments = [piece.strip() for piece in pieces]
@@ -119,15 +141,16 @@ def parse_820(payload: str, currency: str) -> Remittance820:
             if not reference:
                 problems.append(f"RMR segment without a reference: {segment!r}")
                 continue
-            lines.append(
-                RemittanceLine(
-                    reference=reference,
-                    qualifier=elements[1].strip(),
-                    paid=_amount(elements, 4, currency, problems),
-                    invoice_total=_amount(elements, 5, currency, problems),
-                    discount=_amount(elements, 6, currency, problems),
-                )
+            known = len(errors)
+            line = RemittanceLine(
+                reference=reference,
+                qualifier=elements[1].strip(),
+                paid=_amount(elements, 4, reference, currency, errors),
+                invoice_total=_amount(elements, 5, reference, currency, errors),
+                discount=_amount(elements, 6, reference, currency, errors),
             )
+            if len(errors) == known:  # a line with an unreadable amount is never kept
+                lines.append(line)
         elif tag == "N1" and len(elements) > 2 and elements[1].strip() == "PR" and not payer:
             payer = elements[2].strip()
     rendered = segments + ([tail] if tail else [])
@@ -137,4 +160,4 @@ def parse_820(payload: str, currency: str) -> Remittance820:
         )
     elif not segments or segments[-1].split(delimiters.element)[0] != "IEA":
         problems.append("the X12 remittance has no IEA trailer; it may be incomplete")
-    return Remittance820("\n".join(rendered), tuple(lines), payer, tuple(problems))
+    return Remittance820("\n".join(rendered), tuple(lines), payer, tuple(problems), tuple(errors))

@@ -672,3 +672,85 @@ def test_the_dwilkins_ctx_xml_file_gives_its_invoices_and_they_add_up() -> None:
     ]
     for record in records:
         assert sum(line.paid or 0 for line in record.remittance_lines) == record.amount
+
+
+# --- issue 10 (round 2): identity and dates a payment cannot do without -------------------
+
+
+def test_an_entry_with_a_blank_trace_number_is_refused_naming_its_line() -> None:
+    """The trace is the payment's identity (source_ref, dedupe key): without it a bank's
+    re-send could not be recognised and the same money would be stored twice."""
+    data = _file(_batch("5556667778", _entry("22", "640.00"), _entry("22", "12.50")))
+    lines = _records(data)
+    lines[3] = lines[3][:79] + " " * 15
+    with pytest.raises(FileRefused, match="trace number") as refused:
+        _extract("\n".join(lines).encode())
+    assert refused.value.location == "line 4 (batch 1)"
+
+
+def test_an_impossible_effective_date_is_refused_naming_the_batch_header() -> None:
+    """261331 (month 13) is a damaged date, not a missing one: replacing it with the file
+    creation date would book the money on a day nobody sent."""
+    data = _file(_batch("5556667778", _entry("22", "640.00")))
+    lines = _records(data)
+    lines[1] = lines[1][:69] + "261331" + lines[1][75:]
+    with pytest.raises(FileRefused, match="effective entry date '261331'") as refused:
+        _extract("\n".join(lines).encode())
+    assert refused.value.location == "line 2 (batch 1)"
+
+
+@pytest.mark.parametrize("effective", ["000000", "      "])
+def test_a_zero_or_blank_effective_date_takes_the_creation_date_under_a_named_leniency(
+    effective: str,
+) -> None:
+    """Return and NOC files (moov's) write 000000 and some CTX originators leave it blank
+    (dwilkins' ctx_valid_1): the date is absent, not wrong, so the file date stands in."""
+    data = _file(_batch("5556667778", _entry("22", "640.00")))
+    lines = _records(data)
+    lines[1] = lines[1][:69] + effective + lines[1][75:]
+    result = _extract("\n".join(lines).encode())
+    assert [r.value_date for r in result.records] == [date(2024, 5, 1)]
+    (warning,) = result.issues
+    assert "leniency 'missing effective date'" in warning.message
+    assert warning.location == "line 2"
+
+
+def test_a_return_whose_original_trace_is_blank_is_refused_naming_the_addenda() -> None:
+    """A return without the original trace cannot be tied to the payment it takes back."""
+    returned = _entry("26", "3.00", return_reason="R01", original_trace="021000020000001")
+    data = _file(_batch(OURS, returned))
+    lines = _records(data)
+    assert lines[3].startswith("799R01021000020000001")
+    lines[3] = lines[3][:6] + " " * 15 + lines[3][21:]
+    with pytest.raises(FileRefused, match="original entry trace number") as refused:
+        _extract("\n".join(lines).encode())
+    assert refused.value.location == "line 4 (batch 1)"
+
+
+def test_an_820_amount_with_a_decimal_comma_is_refused() -> None:
+    """X12 amounts (data type R) use a decimal point and no grouping: 1310,55 is either
+    a European 1310.55 or a grouped 131055 -- either guess can be wrong money."""
+    invoice = RemittanceLine("INV-1", "IV", Decimal("1310.55"))
+    addenda = ctx_820_addenda("ACME", [invoice])
+    damaged = tuple(a.replace("1310.55", "1310,55") for a in addenda)
+    assert damaged != addenda
+    batch = _batch("5556667778", _entry("22", "1310.55", addenda=damaged), sec="CTX")
+    with pytest.raises(FileRefused, match="1310,55") as refused:
+        _extract(_file(batch))
+    assert refused.value.location == "line 3 (batch 1)"
+
+
+@pytest.mark.parametrize("text", ["1310,55", "1,310.55", "1 310.55", "12.5.0", "USD5", "--1"])
+def test_an_820_amount_that_is_not_an_x12_decimal_is_an_error_not_a_guess(text: str) -> None:
+    stream = "".join(ctx_820_addenda("ACME", [RemittanceLine("INV-1", "IV", Decimal("7.00"))]))
+    parsed = parse_820(stream.replace("**7.00", f"**{text}"), "USD")
+    assert parsed.lines == ()
+    assert any(text in error for error in parsed.errors)
+
+
+@pytest.mark.parametrize(("text", "amount"), [("7", "7.00"), ("-7.5", "-7.50"), (".25", "0.25")])
+def test_an_820_amount_in_x12_decimal_form_is_read_exactly(text: str, amount: str) -> None:
+    stream = "".join(ctx_820_addenda("ACME", [RemittanceLine("INV-1", "IV", Decimal("7.00"))]))
+    parsed = parse_820(stream.replace("**7.00", f"**{text}"), "USD")
+    assert [line.paid for line in parsed.lines] == [Decimal(amount)]
+    assert parsed.errors == ()
