@@ -10,6 +10,7 @@ so a re-import never discards cashapp's own applications.
 Default columns -- customers: ``customer_id,name,email,currency,terms``; invoices:
 ``invoice_number,customer_id,invoice_date,due_date,amount,open_amount,currency,po_number,terms``.
 Other headers are mapped in config (``[import.invoices.columns] amount = "Total"``).
+A header naming a column twice is refused: which cell holds the value would be a guess.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from cashapp.matching.references import invoice_ref_key
 from cashapp.money import DecimalMark, MoneyError, check_currency, parse_amount
 from cashapp.store import Store, utcnow
 from cashapp.terms import TermsError, parse_terms
+from connectors.csv_rows import repeated_column, repeated_column_reason
 
 Kind = Literal["customers", "invoices"]
 REQUIRED: Mapping[Kind, tuple[str, ...]] = {
@@ -84,6 +86,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     except csv.Error as exc:
         raise ImportRefused(str(path), [f"line {reader.line_num}: not valid CSV: {exc}"]) from exc
     header = [h.strip() for h in rows[0]]
+    _check_header(header, path)
     out = []
     problems = []
     for number, values in enumerate(rows[1:], start=2):
@@ -96,6 +99,17 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     if problems:
         raise ImportRefused(str(path), problems)
     return out
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    """Refuse a header naming a column twice: the row would keep only the last cell.
+
+    With ``amount`` twice, the invoice total read would be whichever column came last, so
+    the file is refused naming line 1 and the column (:mod:`connectors.csv_rows`).
+    """
+    positions = repeated_column(header)
+    if positions is not None:
+        raise ImportRefused(str(path), [f"line 1: {repeated_column_reason(header, positions)}"])
 
 
 def _cell_text(value: object) -> str:
@@ -173,6 +187,7 @@ def _xlsx_rows(workbook: Any, path: Path) -> list[tuple[int, dict[str, str]]]:
         header = [_cell_text(h).strip() for h in next(rows)]
     except StopIteration:
         raise ImportRefused(str(path), ["workbook is empty"]) from None
+    _check_header(header, path)
     out = []
     for number, values in enumerate(rows, start=2):
         texts = [_cell_text(v) for v in values]

@@ -6,7 +6,8 @@ the date and in what format, whether amounts are one signed column or a debit/cr
 pair, which columns carry the payer and the remittance text. A profile is validated in
 full before use (unknown keys and bad values are refused with the key's dotted name), and
 a file is claimed only by a profile whose ``match_header`` fits its header line, so a
-stray CSV is never read with the wrong mapping.
+stray CSV is never read with the wrong mapping. A header naming a column twice is refused
+(:mod:`connectors.csv_rows`): either cell could be the one the mapping means.
 
 Connector seam: ``identify`` cannot decide without the configuration, so it returns
 False; the ingest layer calls :func:`profile_for` (head bytes + context) instead, and
@@ -53,6 +54,7 @@ from connectors.base import (
     register,
     stable_key,
 )
+from connectors.csv_rows import check_header
 
 SOURCE: Final = "csv"
 SIGNS: Final = ("inflow_positive", "inflow_negative")
@@ -305,9 +307,9 @@ class _Layout:
 
 
 def _layout(header: list[str], profile: CsvProfile, where: str) -> _Layout:
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(header):
-        positions.setdefault(cell.strip().removeprefix("\ufeff"), index)
+    cells = [cell.strip().removeprefix("\ufeff") for cell in header]
+    check_header(header, cells, where)  # two "Amount" columns: which is the money?
+    positions = {cell: index for index, cell in enumerate(cells)}
     for key, column in profile.columns().items():
         if column not in positions:
             raise FileRefused(

@@ -12,9 +12,46 @@ the header (a trailing delimiter) lose nothing and are allowed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from connectors.base import FileRefused
+
+
+def repeated_column(names: Sequence[str]) -> tuple[int, int] | None:
+    """The 0-based positions of the first non-blank name that occurs twice, or None.
+
+    ``names`` are the header cells as the reader compares them (already stripped,
+    lower-cased or mapped), so the caller decides what counts as the same column.
+    """
+    first: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        earlier = first.setdefault(name, index)
+        if earlier != index:
+            return earlier, index
+    return None
+
+
+def repeated_column_reason(header: Sequence[str], positions: tuple[int, int]) -> str:
+    """Why a header with a repeated column is refused, naming it as the file writes it."""
+    a, b = positions
+    one, other = header[a].strip(), header[b].strip()
+    if one == other:
+        named = f"column {one!r} twice"
+    else:  # the same column by another spelling or through the configured mapping
+        named = f"the same column twice, as {one!r} and {other!r}"
+    return (
+        f"the header names {named} (columns {a + 1} and {b + 1}); which one holds the "
+        "value is ambiguous"
+    )
+
+
+def check_header(header: Sequence[str], names: Sequence[str], where: str) -> None:
+    """Refuse a header that names one column twice; ``names`` as the reader compares them."""
+    positions = repeated_column(names)
+    if positions is not None:
+        raise FileRefused(repeated_column_reason(header, positions), where)
 
 
 def check_row_width(raw: Mapping[str | None, object], header_width: int, where: str) -> None:

@@ -20,7 +20,9 @@ Rows become:
 * one ``settlement`` per Payout ID: minus the sum of its payments, dated the payout date,
   which the matcher ties to the bank deposit carrying it.
 
-Payments not captured or under review are not money yet: skipped with a warning.
+Payments not captured or under review are not money yet: skipped with a warning. A header
+naming one column twice -- also two headers that ``[sources.plastiq] columns`` maps to the
+same column -- is refused, as is a cut row (:mod:`connectors.csv_rows`).
 
 Plastiq Connect API payment objects saved as JSON (a list, or ``{"data": [...]}``) are
 read too, through the same rules: ``id`` is the Payment ID, ``targetAmount`` (what the
@@ -49,7 +51,7 @@ from connectors.base import (
     decode_text,
     register,
 )
-from connectors.csv_rows import check_row_width
+from connectors.csv_rows import check_header, check_row_width
 
 SOURCE: Final = "plastiq"
 REQUIRED: Final = ("payment id", "payment date", "payer business name", "amount")
@@ -122,6 +124,7 @@ def _csv_rows(text: str, mapping: dict[str, str]) -> list[tuple[str, dict[str, s
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         header = [mapping.get(_norm(n), _norm(n)) for n in reader.fieldnames or []]
+        check_header(reader.fieldnames or [], header, "line 1")  # incl. two mapped to one
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise FileRefused(f"missing column(s) {', '.join(missing)}", "line 1")

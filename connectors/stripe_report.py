@@ -8,7 +8,8 @@ balance transaction per row: ``balance_transaction_id``, ``created_utc`` (or ``c
 (``customer_name``/``customer_email``/``customer_id``) and ``payment_metadata[<key>]``
 columns for the metadata the merchant attached (where invoice numbers usually travel).
 Unknown extra columns are fine; a file without the required ones is refused, and so is a
-row with fewer cells than the header (:mod:`connectors.csv_rows`).
+header naming a column twice or a row with fewer cells than the header
+(:mod:`connectors.csv_rows`).
 
 What each row becomes (DESIGN §5 kinds; ``source_ref`` is the Stripe object id):
 
@@ -49,7 +50,7 @@ from connectors.base import (
     decode_text,
     register,
 )
-from connectors.csv_rows import check_row_width
+from connectors.csv_rows import check_header, check_row_width
 
 SOURCE: Final = "stripe"
 REQUIRED: Final = ("balance_transaction_id", "currency", "gross", "fee", "reporting_category")
@@ -98,6 +99,7 @@ class StripeReportConnector:
         records: list[PaymentRecord] = []
         try:
             header = [n.strip().lower() for n in reader.fieldnames or []]
+            check_header(reader.fieldnames or [], header, "line 1")  # the dict keeps one
             missing = [c for c in REQUIRED if c not in header]
             if missing:
                 raise FileRefused(

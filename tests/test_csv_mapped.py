@@ -488,3 +488,25 @@ def test_auto_refuses_a_file_whose_amounts_do_not_say_naming_the_line(
     with pytest.raises(FileRefused, match=says) as refused:
         _simple(amounts, decimal="auto")
     assert refused.value.location == line
+
+
+def test_a_header_naming_a_column_twice_is_refused_naming_the_line_and_column() -> None:
+    """Which ``Amount`` holds the money? Reading the first one silently could be the wrong
+    one (issue 10): the file is refused, naming the header line and the repeated column."""
+    text = "Date,Description,Amount,Reference,Memo,Amount\n03/01/2024,A,1.00,,,0.00\n"
+    with pytest.raises(FileRefused, match=r"'Amount' twice \(columns 3 and 6\)") as refused:
+        extract(text)
+    assert refused.value.location == "line 1"
+
+
+def test_a_repeated_header_after_title_lines_names_the_header_line() -> None:
+    header = "Buchungstag;Text;Name;Soll;Haben;Text\n"
+    with pytest.raises(FileRefused, match=r"'Text' twice") as refused:
+        extract(EU_TITLE + header + "03.04.2024;X;Y;1,00;;Z\n", eu=EU_BANK)
+    assert refused.value.location == "line 3"
+
+
+def test_blank_header_cells_are_not_repeated_columns() -> None:
+    """Trailing or blank header cells name no column, so two of them are no ambiguity."""
+    result = extract("Date,Description,Amount,Reference,Memo,,\n03/01/2024,A,1.00,,,,\n")
+    assert [r.amount for r in result.records] == [Decimal("1.00")]

@@ -103,3 +103,37 @@ def test_xlsx_invoices_are_read(cli: CliRunner, tmp_path: Path) -> None:
     result = cli("import", "invoices", path)
     assert result.code == 0, result.stderr
     assert "1 new" in result.stdout
+
+
+def test_a_header_naming_a_column_twice_is_refused_naming_line_1_and_the_column(
+    cli: CliRunner, db: Path, tmp_path: Path
+) -> None:
+    """Two ``amount`` columns: the row kept the last one, a 0.00 that is not the invoice's
+    total. The file is refused naming the header line and the repeated column."""
+    cli("import", "customers", _write(tmp_path, "c.csv", CUSTOMERS))
+    text = (
+        "invoice_number,customer_id,invoice_date,due_date,amount,amount,currency\n"
+        "INV-9,C1,2026-11-01,2026-12-01,99.95,0.00,USD\n"
+    )
+    result = cli("import", "invoices", _write(tmp_path, "dup.csv", text))
+    assert result.code == 2
+    assert "dup.csv" in result.stderr
+    assert "line 1: the header names column 'amount' twice (columns 5 and 6)" in result.stderr
+    con = duckdb.connect(str(db), read_only=True)
+    assert con.execute("SELECT count(*) FROM invoices").fetchone() == (0,)
+    con.close()
+
+
+def test_an_xlsx_header_naming_a_column_twice_is_refused(cli: CliRunner, tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["customer_id", "name", "name", "currency"])
+    ws.append(["K1", "Initech Inc", "Initrode", "USD"])
+    path = tmp_path / "c.xlsx"
+    wb.save(path)
+    result = cli("import", "customers", path)
+    assert result.code == 2
+    assert "c.xlsx" in result.stderr
+    assert "line 1: the header names column 'name' twice (columns 2 and 3)" in result.stderr

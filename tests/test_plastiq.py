@@ -190,3 +190,26 @@ def test_a_connect_api_amount_with_a_decimal_comma_is_refused_not_read_100x() ->
     data = json.dumps({"data": [payment]}).encode()
     with pytest.raises(FileRefused, match="2400,00"):
         PLASTIQ.extract(data, "plastiq-payments.json", ExtractContext())
+
+
+def test_a_header_naming_a_column_twice_is_refused() -> None:
+    header, *rows = (FIXTURE / "input.csv").read_text().rstrip("\n").split("\n")
+    doubled = "\n".join([header + ",amount", *(row + ",1.00" for row in rows)]) + "\n"
+    with pytest.raises(
+        FileRefused, match=r"as 'Amount' and 'amount' \(columns 5 and 12\)"
+    ) as refused:
+        PLASTIQ.extract(doubled.encode(), "p.csv", ExtractContext())
+    assert refused.value.location == "line 1"
+
+
+def test_a_configured_header_that_also_appears_under_our_name_is_refused() -> None:
+    """``amount = "Net Amount"`` with an ``Amount`` column left in the file: two columns
+    would both be the amount, so the file is refused naming both."""
+    context = ExtractContext(sources={"plastiq": {"columns": {"amount": "Net Amount"}}})
+    text = (
+        "Payment ID,Payment Date,Payer Business Name,Net Amount,Amount,Invoice Number,Status\n"
+        "TX-1,2026-11-17,Initech Software,2400.00,2500.00,INV-204501,DEPOSITED\n"
+    )
+    with pytest.raises(FileRefused, match=r"'Net Amount' and 'Amount'") as refused:
+        PLASTIQ.extract(text.encode(), "p.csv", context)
+    assert refused.value.location == "line 1"

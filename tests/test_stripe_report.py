@@ -276,3 +276,15 @@ def test_a_row_with_cells_past_the_header_is_refused_but_a_trailing_comma_is_fin
     assert refused.value.location == "line 2"
     trailing = "\n".join([header, first + ",", *rest]) + "\n"
     assert len(STRIPE_REPORT.extract(trailing.encode(), "x.csv", ExtractContext()).records) > 5
+
+
+def test_a_header_naming_a_column_twice_is_refused() -> None:
+    """Two ``gross`` columns (names compare case-blind): the row dict kept the last, so the
+    money read depended on column order. Refused naming the header line and both cells."""
+    header, *rows = (FIXTURE / "input.csv").read_text().rstrip("\n").split("\n")
+    doubled = "\n".join([header + ",Gross", *(row + ",0.00" for row in rows)]) + "\n"
+    with pytest.raises(
+        FileRefused, match=r"as 'gross' and 'Gross' \(columns 5 and 20\)"
+    ) as refused:
+        STRIPE_REPORT.extract(doubled.encode(), "x.csv", ExtractContext())
+    assert refused.value.location == "line 1"
