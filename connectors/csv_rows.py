@@ -67,7 +67,7 @@ def check_row_width(raw: Mapping[str | None, object], header_width: int, where: 
     extra = raw.get(None)
     if isinstance(extra, list) and any(str(cell).strip() for cell in extra):
         raise FileRefused(
-            f"the row has {header_width + len(extra)} cells but the header {header_width} "
-            "columns (an unquoted delimiter inside a value?)",
+            f"the row has {header_width + len(extra)} cells; the header has {header_width}"
+            " (an unquoted delimiter inside a value?)",
             where,
         )

@@ -248,7 +248,9 @@ def test_a_stripe_report_row_with_more_cells_than_the_header_is_refused() -> Non
     data = f"{STRIPE_HEADER}\ntxn_1,2026-11-10 09:30:00,usd,1000.00,29.30,charge,surplus\n"
     with pytest.raises(FileRefused) as refused:
         STRIPE_REPORT.extract(data.encode(), "report.csv", ExtractContext())
-    assert refused.value.reason == "the row has 7 cells; the header has 6"
+    assert refused.value.reason == (
+        "the row has 7 cells; the header has 6 (an unquoted delimiter inside a value?)"
+    )
     assert refused.value.location == "line 2"
 
 
@@ -280,7 +282,9 @@ def test_a_plastiq_row_with_more_cells_than_the_header_is_refused() -> None:
     data = f"{PLASTIQ_HEADER}\n{PLASTIQ_ROW},surplus,cells\n"
     with pytest.raises(FileRefused) as refused:
         PLASTIQ.extract(data.encode(), "payments.csv", ExtractContext())
-    assert refused.value.reason == "the row has 7 cells; the header has 5"
+    assert refused.value.reason == (
+        "the row has 7 cells; the header has 5 (an unquoted delimiter inside a value?)"
+    )
     assert refused.value.location == "line 2"
 
 
@@ -324,7 +328,8 @@ def test_a_sign_without_digits_is_not_an_amount(text: str) -> None:
 
 
 def test_a_stripe_amount_that_is_only_a_sign_is_refused_with_its_line() -> None:
-    data = b"balance_transaction_id,created_utc,,currency,gross,fee,reporting_category\nt,,,usd,-"
+    # a whole row (a short one is refused for its width first), whose gross is only a sign
+    data = b"balance_transaction_id,created_utc,,currency,gross,fee,reporting_category\nt,,,usd,-,,"
     with pytest.raises(FileRefused, match="gross: ") as refused:
         STRIPE_REPORT.extract(data, "report.csv", ExtractContext())
     assert refused.value.location == "line 2"

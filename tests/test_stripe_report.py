@@ -269,7 +269,7 @@ def test_a_row_with_cells_past_the_header_is_refused_but_a_trailing_comma_is_fin
     data = (FIXTURE / "input.csv").read_text()
     header, first, *rest = data.rstrip("\n").split("\n")
     shifted = first.replace("Acme Plumbing Supply", "Acme, Plumbing Supply")
-    with pytest.raises(FileRefused, match="20 cells but the header 19") as refused:
+    with pytest.raises(FileRefused, match="20 cells; the header has 19") as refused:
         STRIPE_REPORT.extract(
             "\n".join([header, shifted, *rest]).encode(), "x.csv", ExtractContext()
         )
