@@ -90,7 +90,7 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
     folder = tmp_path_factory.mktemp("book")
     path = folder / "book.duckdb"
     config = load_config(None, str(path))
-    with open_store(str(path)) as store:
+    with open_store(str(path), create=True) as store:
         result = run_demo(store, config, folder / "files")
     assert result.match.applied > 0
     assert not [o for o in result.outcomes if o.status == "refused"]
