@@ -26,7 +26,7 @@ from typing import Final
 
 from connectors.base import ExtractContext, ExtractResult, FileRefused, register
 from connectors.camt_parse import parse_message
-from connectors.camt_xml import MESSAGES, load_message
+from connectors.camt_xml import MESSAGES, load_message, with_line
 
 _SIGNATURE: Final = re.compile(
     rb"camt\.05([234])\.|<(?:[\w.-]+:)?(BkToCstmrStmt|BkToCstmrAcctRpt|BkToCstmrDbtCdtNtfctn)\b"
@@ -72,7 +72,10 @@ class CamtConnector:
                     f"this is {_FAMILY_NAMES[message.family]}, not what the {self.name} "
                     f"format reads; ingest it as {other}"
                 )
-            return parse_message(message, self.name)
+            try:
+                return parse_message(message, self.name)
+            except FileRefused as refusal:
+                raise with_line(refusal, data, message) from refusal
         except FileRefused:
             raise
         except Exception as exc:  # any parser surprise must not escape as a raw exception

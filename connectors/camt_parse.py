@@ -39,6 +39,11 @@ Design note (ISO 20022 camt.052/053/054 ``ReportEntry`` / ``EntryDetails`` /
   date, signed amount, currency, indicator, both AcctSvcrRefs, NtryRef, EndToEndId, TxId,
   UETR and the index of the TxDtls in its entry, made unique by occurrence. No statement id:
   a camt.052 intraday report and the camt.053 of the same day dedupe against each other.
+  Named leniency *camt entries without EndToEndId or AcctSvcrRef*: the schema makes both
+  optional and real files omit both (peer file via_053_valid_example_with_datetime, the
+  genkgo camt053.v2.minimal and camt054.v8-with-UETR samples), so such a payment is kept
+  with one warning per file; the key above still tells it apart (it is occurrence-based:
+  the n-th identical entry of a file gets the n-th key), so a re-sent file dedupes.
 * Balances (``Bal``): OPBD/PRCD opening, CLBD closing, CLAV/ITAV/FWAV/OPAV available, other
   codes ``other``; signed by their indicator; dated ``Dt/Dt`` or ``Dt/DtTm``. Named
   leniency *camt balances without CdtDbtInd* (a Lithuanian settlement account's camt.053,
@@ -159,6 +164,7 @@ def parse_message(message: CamtMessage, source: str) -> ExtractResult:
     balances: list[AccountBalance] = []
     skipped: Counter[str] = Counter()
     unstated: list[str] = []  # camt.053 entries without Sts, read as booked
+    unreferenced: list[str] = []  # payments with neither EndToEndId nor AcctSvcrRef
     header_created = text(message.header, "CreDtTm") if message.header is not None else ""
     entry_lists = [element.findall("Ntry") for element in message.blocks]
     raw = _RawText(message.plain_source, sum(len(e) for e in entry_lists))
@@ -177,9 +183,11 @@ def parse_message(message: CamtMessage, source: str) -> ExtractResult:
                 parts = _parts(ntry, entry, where, issues)
                 sources = raw.parts(span, parts)
                 for part, part_raw in zip(parts, sources, strict=True):
-                    key, row = _row(part, entry, block, where, source, part_raw)
+                    key, row, referenced = _row(part, entry, block, where, source, part_raw)
                     keys.append(key)
                     rows.append(row)
+                    if not referenced:
+                        unreferenced.append(row["location"])
             except FieldError as exc:
                 raise FileRefused(str(exc), where) from exc
     if unstated:
@@ -190,6 +198,17 @@ def parse_message(message: CamtMessage, source: str) -> ExtractResult:
                 "entr(y/ies) have no booking status and are read as booked; the statement "
                 "tie-out checks that reading",
                 unstated[0],
+            )
+        )
+    if unreferenced:
+        issues.append(
+            Issue(
+                "warning",
+                f"leniency 'camt entries without EndToEndId or AcctSvcrRef': "
+                f"{len(unreferenced)} payment(s) carry neither reference; each is told apart "
+                "by account, date, amount, its other references and its occurrence in the "
+                "file, so a re-sent file dedupes but a corrected one may not",
+                unreferenced[0],
             )
         )
     if skipped:
@@ -503,7 +522,8 @@ def _first(details: tuple[Transaction, ...], field: str) -> str:
 
 def _row(
     part: _Part, entry: _Entry, block: _Block, where: str, source: str, raw: str
-) -> tuple[str, dict[str, Any]]:
+) -> tuple[str, dict[str, Any], bool]:
+    """(dedupe key, row, whether the bank gave an EndToEndId or AcctSvcrRef for it)."""
     details = part.details
     type_code = _first(details, "type_code") or entry.type_code
     kind, is_return = _kind(part, entry, type_code)
@@ -572,7 +592,7 @@ def _row(
         "raw": raw,
         "statement": block.label,
     }
-    return key, row
+    return key, row, bool(end_to_end or tx_servicer_ref or entry.servicer_ref)
 
 
 def _balances(element: ET.Element, block: _Block, issues: list[Issue]) -> list[AccountBalance]:

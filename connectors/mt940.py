@@ -292,6 +292,53 @@ def _currency(state: _Statement, issues: list[Issue]) -> str:
     )
 
 
+#: :64:/:65: (also as the bank's malformed ``:65F:``, which the syntax keeps as text of the
+#: field before it): the fields that follow the closing balance.
+_TRAILER_TAG: Final = re.compile(r":6[45][A-Z]?:")
+
+
+def _check_complete(state: _Statement, issues: list[Issue]) -> None:
+    """Refuse a statement opened by ``:60F:/:60M:`` whose closing ``:62F:/:62M:`` never came.
+
+    An MT940 statement runs :60: opening, the :61:/:86: lines, :62: closing, then the
+    optional :64:/:65:/:86:. Without :62: the file was cut short somewhere among the
+    statement lines: the lines read so far are not the statement, and a re-send would
+    bring the rest. Named leniency *MT940 statements without a closing balance*
+    (Oldenburgische Landesbank / powercloud exports, peer files jk_K4262927_...-952 and
+    jk_oldenburgischelandesbank2): the bank omits :62F: but writes its :64:/:65:, which
+    come after :62: in the message -- so the statement is complete, only its closing
+    balance is missing; it is read with a warning and cannot be tied out. MT942 interim
+    reports have no :60:/:62: at all and are not affected.
+    """
+    tags = {item.tag for item, _ in state.balances}
+    if not tags.intersection(_OPENING) or tags.intersection(_CLOSING):
+        return
+    fields = state.block.fields
+    last = fields[-1]
+    end = last.line + max((i for i, text in enumerate(last.lines) if text.strip()), default=0)
+    opening = next(item for item, _ in state.balances if item.tag in _OPENING)
+    after = [item for item in fields if item.line > opening.line]
+    trailer = any(item.tag in ("64", "65") for item in after) or any(
+        _TRAILER_TAG.match(line) for item in after for line in item.lines[1:]
+    )
+    if not trailer:
+        raise FileRefused(
+            f"the statement opened at line {opening.line} (:{opening.tag}:) ends at line {end} "
+            "without its closing balance (:62F:/:62M:): the file is truncated or incomplete; "
+            "ask the bank to send it again",
+            f"line {end}",
+        )
+    issues.append(
+        Issue(
+            "warning",
+            "leniency 'MT940 statements without a closing balance': the statement has "
+            "no :62F:/:62M: but ends with its :64:/:65: fields, so it is read; it cannot be "
+            "tied out",
+            f"line {opening.line}",
+        )
+    )
+
+
 def _checked_currency(code: str, where: str) -> str:
     try:
         return check_currency(code)
@@ -567,6 +614,7 @@ def _read(text: str, decimal: str = ",") -> ExtractResult:
             entries = [_entry(state, *entry, issues) for entry in state.entries]
             balances += _balances(state, issues)
             _check_summaries(state, entries, issues)
+            _check_complete(state, issues)
         except FileRefused as refused:
             if refused.location is None:
                 raise FileRefused(refused.reason, f"line {block.line}") from refused

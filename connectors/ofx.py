@@ -49,6 +49,17 @@ holds text instead of elements, a transaction without a ``FITID`` tag, ``TRNAMT`
   (Banco do Brasil sends an empty one before the real one).
 * *unclosed BANKTRANLIST* (Nubank): read up to the end of the statement; each
   transaction inside is still closed, so nothing is guessed.
+
+Decimal mark, per file. OFX allows ``.`` or ``,`` as the decimal mark (ch. 3), and real
+files use either (Santander, Bradesco: ``-11,76``), so one mark used throughout the
+file's ``TRNAMT``s is read. A file whose transaction amounts mix the two (``976,61``
+among ``1250.00``) is refused naming the line: one of them was edited or damaged, and
+which is meant cannot be known. Balances are left out of the comparison because a real
+Brazilian export (peer file annacruz_dtsof_balance_issue) writes ``TRNAMT -836.30`` over
+``BALAMT 0,00``; a balance only feeds the tie-out, which checks it.
+
+A ``<!DOCTYPE`` or ``<!ENTITY`` declaration anywhere refuses the file, naming its line:
+no OFX file carries one, and an entity is never expanded.
 """
 
 from __future__ import annotations
@@ -88,6 +99,8 @@ _LEAVES: Final = frozenset(
     }
 )  # fmt: skip
 _OFX_START: Final = re.compile(r"<\s*ofx\s*>", re.IGNORECASE)
+#: A DTD or entity declaration: no OFX file (1.x SGML or 2.x XML) carries one.
+_DECLARATION: Final = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _CDATA: Final = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _COMMENT: Final = re.compile(r"<!--.*?-->", re.DOTALL)
 _AMOUNT_CHARS: Final = frozenset("0123456789+-.,")
@@ -159,6 +172,14 @@ def decode_ofx(data: bytes) -> tuple[str, int]:
         if b"CHARSET:" in head:
             charset = head.split(b"CHARSET:", 1)[1].split(b"\n", 1)[0].strip().decode("latin-1")
         text = data.decode(_CHARSETS.get(charset, "latin-1"), errors="replace")
+    declaration = _DECLARATION.search(text)
+    if declaration is not None:
+        raise FileRefused(
+            f"the file contains a {declaration.group(1).upper()} declaration; OFX files never "
+            "do, and DTD/entity declarations are refused (never expanded) to guard against "
+            "XML entity-expansion attacks",
+            f"line {text.count(chr(10), 0, declaration.start()) + 1}",
+        )
     start = _OFX_START.search(text)
     if start is None:
         raise FileRefused("not an OFX file: there is no <OFX> element")
@@ -314,6 +335,9 @@ class _Reader:
     issues: list[Issue] = field(default_factory=list)
     dates: dict[str, date] = field(default_factory=dict)
     blank_fitids: list[str] = field(default_factory=list)  # locations
+    #: the decimal mark of the file's first TRNAMT that has one, and that amount's line
+    mark: str = ""
+    mark_where: str = ""
     _offset: int = 0
     _newlines: int = 0
 
@@ -463,6 +487,7 @@ class _Reader:
             amount = parse_ofx_amount(values["TRNAMT"], currency)
         except MoneyError as exc:
             raise FileRefused(f"TRNAMT: {exc}", where) from None
+        self.check_mark(values["TRNAMT"], where)
         if not amount:
             amount = abs(amount)  # "-0.00" is zero
         if "DTPOSTED" not in values:
@@ -516,6 +541,22 @@ class _Reader:
                 statement=stmt.key,
             )
         )
+
+    def check_mark(self, text: str, where: str) -> None:
+        """One decimal mark per file: the first TRNAMT with a mark sets it (see module note)."""
+        point, comma = text.rfind("."), text.rfind(",")
+        if point == comma:  # neither: a whole amount has no mark
+            return
+        mark = "," if comma > point else "."
+        if not self.mark:
+            self.mark, self.mark_where = mark, where
+        elif mark != self.mark:
+            raise FileRefused(
+                f"TRNAMT {text.strip()!r} uses {mark!r} as its decimal mark, but the file's "
+                f"amounts use {self.mark!r} (first at {self.mark_where}); a file mixing decimal "
+                "marks is damaged or hand-edited, and reading both could be a hundredfold error",
+                where,
+            )
 
     def balance(self, element: Element, kind: str, stmt: _Statement) -> None:
         where = self.where(element)

@@ -249,7 +249,7 @@ def test_an_entry_missing_mandatory_data_refuses_the_file_naming_the_entry(
 ) -> None:
     with pytest.raises(FileRefused, match=reason) as refused:
         CAMT053.extract(_statement(entry), "x.xml", CONTEXT)
-    assert refused.value.location == "Stmt S1 / Ntry 1"
+    assert refused.value.location == "line 2 (Stmt S1 / Ntry 1)"
 
 
 def test_a_notification_given_to_the_statement_format_is_refused_by_name() -> None:
@@ -564,7 +564,7 @@ def test_balances_without_an_indicator_are_read_as_credit_with_one_warning() -> 
 def test_a_balance_indicator_that_is_present_but_wrong_still_refuses() -> None:
     with pytest.raises(FileRefused, match="balance's credit/debit indicator") as refused:
         _extract(_statement(_balance("OPBD", "50.00", "CREDIT") + _entry()))
-    assert refused.value.location == "Stmt S1 / Bal 1"
+    assert refused.value.location == "line 2 (Stmt S1 / Bal 1)"
 
 
 def test_the_lithuanian_settlement_statement_is_accepted_and_ties() -> None:
@@ -624,7 +624,7 @@ def test_an_unknown_currency_anywhere_refuses_the_file(body: str, where: str) ->
         pytest.skip("cashapp.money.check_currency does not know ISO 4217 yet (issue 10 item 5)")
     with pytest.raises(FileRefused, match="XYZ") as refused:
         _extract(_statement(body))
-    assert refused.value.location == where
+    assert refused.value.location == f"line 2 ({where})"
 
 
 @pytest.mark.parametrize("code", ["EU1", "EURO", "€UR"])
@@ -634,4 +634,64 @@ def test_an_account_currency_that_is_not_a_code_refuses_the_file(code: str) -> N
     )
     with pytest.raises(FileRefused, match="account currency") as refused:
         _extract(data)
-    assert refused.value.location == "Stmt S1"
+    assert refused.value.location == "line 2 (Stmt S1)"
+
+
+def test_a_refusal_names_the_physical_line_of_the_element_its_path_names() -> None:
+    """An XML path cannot be jumped to in an editor: every camt refusal also gives the line
+    of the element it names -- the second statement's third entry, its second transaction,
+    a balance -- counted in the file as sent (pretty-printed, two statements)."""
+    good = _entry()
+    batch = _entry(
+        '<TxDtls><Amt Ccy="EUR">60.00</Amt></TxDtls>\n<TxDtls><Amt Ccy="XYZ">40.00</Amt></TxDtls>'
+    )
+    second = (
+        "\n<Stmt><Id>S2</Id>\n<Acct><Id><IBAN>DE44500105175407324931</IBAN></Id></Acct>\n"
+        + _balance("OPBD", "1.00", "CRDT")
+        + "\n"
+        + "\n".join([good, good, batch])
+        + "\n</Stmt>"
+    )
+    data = _statement(good).replace(b"</Stmt>", b"</Stmt>" + second.encode(), 1)
+    lines = data.decode().splitlines()
+    with pytest.raises(FileRefused, match="XYZ") as refused:
+        _extract(data)
+    assert refused.value.location == "line 8 (Stmt S2 / Ntry 3)"
+    assert lines[7].startswith("<Ntry>")
+
+    bad_balance = data.replace(b"CRDT</CdtDbtInd><Dt>", b"C</CdtDbtInd><Dt>")
+    with pytest.raises(FileRefused, match="balance's") as refused:
+        _extract(bad_balance)
+    assert refused.value.location == "line 5 (Stmt S2 / Bal 1)"
+    assert lines[4].startswith("<Bal>")
+
+
+def test_a_doctype_refusal_names_its_line() -> None:
+    data = _statement(_entry()).replace(b"\n", b"\n\n<!DOCTYPE Document>\n", 1)
+    with pytest.raises(FileRefused, match="DOCTYPE") as refused:
+        _extract(data)
+    assert refused.value.location == "line 3"
+
+
+def test_a_payment_without_end_to_end_id_or_servicer_ref_is_kept_under_a_named_leniency() -> None:
+    """Both references are optional in the schema and real statements omit both (peer file
+    via_053_valid_example_with_datetime): the payment is kept, one warning names the
+    leniency, and identical such entries still get distinct, stable keys by occurrence."""
+    bare = _entry().replace("<AcctSvcrRef>BANK-1</AcctSvcrRef>", "")
+    data = _statement(_entry() + bare + bare)
+    result = _extract(data)
+    assert len(result.records) == 3
+    (warning,) = [i for i in result.issues if "EndToEndId or AcctSvcrRef" in i.message]
+    assert warning.message.startswith(
+        "leniency 'camt entries without EndToEndId or AcctSvcrRef': 2 "
+    )
+    assert warning.location == "Stmt S1 / Ntry 2"
+    keys = [r.dedupe_key for r in result.records]
+    assert len(set(keys)) == 3
+    assert keys == [r.dedupe_key for r in _extract(data).records]
+
+
+def test_the_peer_statement_entry_without_either_reference_warns() -> None:
+    result = _extract(_peer("camt053/via_053_valid_example_with_datetime.xml"))
+    assert result.records
+    assert any("EndToEndId or AcctSvcrRef" in i.message for i in result.issues)

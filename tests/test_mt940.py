@@ -412,8 +412,11 @@ def test_mt942_totals_that_disagree_are_reported() -> None:
 
 def test_dedupe_keys_survive_line_endings_and_interim_then_final_reports() -> None:
     body = ":61:240105C5,00NTRFNONREF//B1\n:86:/EREF/E1/REMI/USTD//Invoice 7/\n"
-    final = extract(HEADER + ":60F:C240101EUR0,00\n" + body + "-\n")
-    crlf = extract((HEADER + ":60F:C240101EUR0,00\n" + body + "-\n").replace("\n", "\r\n"))
+    closing = ":62F:C240105EUR5,00\n"
+    final = extract(HEADER + ":60F:C240101EUR0,00\n" + body + closing + "-\n")
+    crlf = extract(
+        (HEADER + ":60F:C240101EUR0,00\n" + body + closing + "-\n").replace("\n", "\r\n")
+    )
     interim = extract(":20:I\n:25:NL91ABNA0417164300\n:34F:EUR0,\n" + body + "-\n")
     keys = {r.records[0].dedupe_key for r in (final, crlf, interim)}
     assert len(keys) == 1
@@ -558,7 +561,11 @@ def test_amount_with_a_letter_inside_is_refused_naming_the_line_not_read_as_its_
 
 
 def test_amount_followed_by_bank_reference_or_blank_still_reads() -> None:
-    ok = extract(HEADER + OPENING + ":61:240105C21,00//BANKREF1\n:61:240105C3,00 NTRFREF\n-\n")
+    ok = extract(
+        HEADER
+        + OPENING
+        + ":61:240105C21,00//BANKREF1\n:61:240105C3,00 NTRFREF\n:62F:C240105EUR24,00\n-\n"
+    )
     assert [r.amount for r in ok.records] == [Decimal("21.00"), Decimal("3.00")]
 
 
@@ -580,7 +587,8 @@ def test_swift_message_cut_before_its_closing_trailer_is_refused_whole() -> None
 
 def test_files_that_never_open_a_swift_block_need_no_trailer() -> None:
     """Exports without ``{4:`` have no trailer; OLB omits even the final ``-``."""
-    assert extract(HEADER + OPENING + ":61:240105C10,00NTRFNONREF\n").record_count == 1
+    closing = ":62F:C240105EUR10,00\n"
+    assert extract(HEADER + OPENING + ":61:240105C10,00NTRFNONREF\n" + closing).record_count == 1
     olb = _extract_peer("mt940/jk_K4262927_20200905-080000-952.txt")
     assert [r.amount for r in olb.records] == [Decimal("230.00")]
 
@@ -628,14 +636,18 @@ def test_old_rabobank_counter_account_is_a_masked_payer_account_never_the_source
 
 def test_domestic_account_in_reference_is_masked_when_the_statement_or_details_say_so() -> None:
     legacy = ":20:940A\n:25:1017.490.554EUR\n:28:00000/00\n" + OPENING.replace("EUR", "EUR")
-    result = extract(legacy + ":61:240105C5,00NMSC170059286\n:86:Spaarpot\n-\n")
+    result = extract(
+        legacy + ":61:240105C5,00NMSC170059286\n:86:Spaarpot\n:62F:C240105EUR5,00\n-\n"
+    )
     (record,) = result.records
     assert (record.source_ref, record.payer_account) == ("", mask_account("170059286"))
     sns = _extract_peer("mt940/rs_jejik_sns.sta")  # SNS repeats the number in :86:
     assert {r.source_ref for r in sns.records} == {""}
     assert {r.payer_account for r in sns.records} == {mask_account("0987654321")}
     # a number in a modern statement with nothing saying it is an account stays a reference
-    plain = extract(HEADER + OPENING + ":61:240105C5,00NMSC170059286\n:86:Invoice\n-\n")
+    plain = extract(
+        HEADER + OPENING + ":61:240105C5,00NMSC170059286\n:86:Invoice\n:62F:C240105EUR5,00\n-\n"
+    )
     assert plain.records[0].source_ref == "170059286"
 
 
@@ -712,7 +724,9 @@ def test_period_decimal_profile_accepts_old_rabobank_with_a_warning() -> None:
     assert [i for i in result.issues if "decimal-period" in i.message]
     # the same profile still reads the team's SWIFT files, without the warning
     modern = CONNECTOR.extract(
-        (HEADER + OPENING + ":61:240105C3,50NTRFNONREF\n-\n").encode(), "m.sta", profile
+        (HEADER + OPENING + ":61:240105C3,50NTRFNONREF\n:62F:C240105EUR3,50\n-\n").encode(),
+        "m.sta",
+        profile,
     )
     assert modern.records[0].amount == Decimal("3.50")
     assert not [i for i in modern.issues if "decimal-period" in i.message]
@@ -747,3 +761,32 @@ def test_text_cut_into_full_width_subfields_is_rejoined_exactly(text: str) -> No
     chunks = [text[i : i + 27] for i in range(0, len(text), 27)]
     body = "166?00GUTSCHRIFT" + "".join(f"?2{n}{chunk}" for n, chunk in enumerate(chunks))
     assert parse_details(body).remittance == text
+
+
+def test_a_statement_cut_before_its_closing_balance_is_refused_naming_the_line() -> None:
+    """Opened by :60F: but no :62F:/:62M: came: the file stops somewhere among the
+    statement lines, so what was read is not the statement. The line where it ends is named."""
+    cut = HEADER + OPENING + ":61:240105C10,00NTRFNONREF\n:86:Invoice 1\n"
+    with pytest.raises(
+        FileRefused, match=r"opened at line 4 \(:60F:\).*without its closing"
+    ) as refused:
+        extract(cut)
+    assert refused.value.location == "line 6"
+    intermediate = cut.replace(":60F:", ":60M:") + "-\n"
+    with pytest.raises(FileRefused, match="closing balance"):
+        extract(intermediate)
+    assert extract(cut + ":62M:C240105EUR10,00\n-\n").record_count == 1
+
+
+def test_an_interim_mt942_report_needs_no_closing_balance() -> None:
+    """MT942 has no :60:/:62: at all: its floor limit opens it and nothing closes it."""
+    report = ":20:I\n:25:NL91ABNA0417164300\n:34F:EUR0,\n:61:240105C5,00NTRFNONREF\n"
+    assert extract(report).record_count == 1
+
+
+def test_olb_statements_without_a_closing_balance_are_read_under_a_named_leniency() -> None:
+    """OLB (powercloud) omits :62F: but writes its :65F: after the lines: complete, warned."""
+    olb = _extract_peer("mt940/jk_oldenburgischelandesbank2.txt")
+    assert [r.amount for r in olb.records] == [Decimal("230.00")]
+    (warning,) = [i for i in olb.issues if "without a closing balance" in i.message]
+    assert warning.location == "line 4"

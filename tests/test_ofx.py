@@ -604,3 +604,53 @@ def test_an_unclosed_transaction_list_is_a_named_leniency() -> None:
     result = extract(text)
     assert len(result.records) == 1
     assert any("unclosed BANKTRANLIST" in i.message for i in result.issues)
+
+
+# --------------------------------------------------------------------------- decimal mark
+
+
+def test_one_decimal_mark_throughout_is_read_whichever_it_is() -> None:
+    """OFX allows ``.`` or ``,`` as the decimal mark; a file using one of them is read."""
+    comma = extract(
+        sgml("\n".join([trn("10,50", fitid="A"), trn("-2,25", fitid="B"), trn("7", fitid="C")]))
+    )
+    assert [r.amount for r in comma.records] == [Decimal("10.50"), Decimal("-2.25"), Decimal(7)]
+    point = extract(sgml("\n".join([trn("1,234.50", fitid="A"), trn("3.10", fitid="B")])))
+    assert [r.amount for r in point.records] == [Decimal("1234.50"), Decimal("3.10")]
+
+
+def test_a_file_mixing_decimal_marks_is_refused_naming_the_line() -> None:
+    """``976,61`` among ``1250.00``: one of them was edited or damaged, and which mark is
+    meant cannot be known, so the file is refused at the odd amount."""
+    data = sgml("\n".join([trn("1250.00", fitid="A"), trn("976,61", fitid="B")]))
+    with pytest.raises(
+        FileRefused, match=r"'976,61' uses ','.*use '\.' \(first at line 10\)"
+    ) as refused:
+        extract(data)
+    assert refused.value.location == "line 11"
+    assert "976,61" in data.splitlines()[10]
+
+
+def test_a_balance_in_the_other_mark_does_not_count_as_mixing() -> None:
+    """A real Brazilian export writes ``TRNAMT -836.30`` over ``BALAMT 0,00`` (peer file
+    annacruz_dtsof_balance_issue): balances stay out of the comparison."""
+    data = sgml(trn("-836.30")).replace(
+        "</BANKTRANLIST>", "</BANKTRANLIST><LEDGERBAL><BALAMT>0,00<DTASOF>20240102</LEDGERBAL>"
+    )
+    (record,) = extract(data).records
+    assert record.amount == Decimal("-836.30")
+
+
+@pytest.mark.parametrize(
+    "declaration", ['<!DOCTYPE OFX [<!ENTITY memo "INV-1">]>', '<!ENTITY memo "INV-1">']
+)
+def test_an_ofx_xml_file_with_a_dtd_or_entity_is_refused_naming_its_line(declaration: str) -> None:
+    data = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<?OFX OFXHEADER="200" VERSION="220"?>\n'
+        f"{declaration}\n" + sgml(trn(extra="<MEMO>&memo;")).split("\n\n", 1)[1]
+    )
+    with pytest.raises(
+        FileRefused, match=r"(DOCTYPE|ENTITY) declaration.*never expanded"
+    ) as refused:
+        extract(data)
+    assert refused.value.location == "line 3"
