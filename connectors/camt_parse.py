@@ -302,7 +302,7 @@ def _block(element: ET.Element, tag: str, number: int, header_created: str) -> _
     account_currency = text(element, "Acct/Ccy")
     if account_currency:
         try:
-            check_currency(account_currency)
+            check_currency(account_currency, allow_no_currency=True)
         except MoneyError as exc:
             raise FileRefused(
                 f"the account currency (Acct/Ccy) {account_currency!r} is not an ISO 4217 code",
@@ -445,7 +445,7 @@ def _check_currencies(tx: ET.Element, currency: str) -> None:
         code = element.get("Ccy") if element is not None else None
         if code is not None and code != currency:
             try:
-                check_currency(code)
+                check_currency(code, allow_no_currency=True)
             except MoneyError as exc:
                 raise FieldError(f"the transaction amount's currency {code!r}: {exc}") from exc
 
