@@ -30,8 +30,6 @@ from cashapp.money import MAX_AMOUNT, MoneyError, check_currency, minor_units, q
 from connectors.base import Issue, RemittanceLine, mask_account
 from connectors.camt_xml import child_texts, find, text
 
-_STORE_STEP: Final = Decimal("0.0001")  # DECIMAL(18,4)
-
 #: ``RfrdDocInf/Tp/CdOrPrtry/Cd`` -> RemittanceLine qualifier (X12 RMR01 style where one
 #: exists); any other document type keeps its ISO code, no type at all means an invoice.
 _DOCUMENT_QUALIFIERS: Final = {
@@ -74,27 +72,21 @@ def parse_decimal(raw: str) -> Decimal:
 
 
 def to_money(value: Decimal, currency: str, where: str, issues: list[Issue]) -> Decimal:
-    """``value`` as stored money: the currency's minor unit, or exact to 4 places with a warning."""
+    """``value`` as stored money, in the currency's minor unit, or a refusal.
+
+    Finer than the currency allows (``10.125`` CHF) is refused, as by every other
+    connector and by ingest's own check: keeping it here only moved the refusal to
+    ingest, and rounding would change money the bank reported.
+    """
     if abs(value) > MAX_AMOUNT:
         raise FieldError(f"amount {value} {currency} is too large to store")
     try:
         return quantize(value, currency)
-    except MoneyError:
-        pass
-    if value.quantize(_STORE_STEP) != value:
+    except MoneyError as exc:
         raise FieldError(
-            f"amount {value} {currency} has more decimal places than can be stored exactly "
-            "(4); refusing rather than rounding money"
-        )
-    issues.append(
-        Issue(
-            "warning",
             f"amount {value} {currency} has more decimal places than {currency} allows "
-            f"({minor_units(currency)}); kept exactly as the bank sent it",
-            where,
-        )
-    )
-    return value
+            f"({minor_units(currency)}); refusing rather than rounding money"
+        ) from exc
 
 
 def read_money(element: ET.Element, where: str, issues: list[Issue]) -> tuple[Decimal, str]:

@@ -412,11 +412,10 @@ def test_intraday_report_and_statement_share_dedupe_keys_for_the_same_booking() 
     assert report.records[0].dedupe_key == statement.records[0].dedupe_key
 
 
-def test_excess_decimals_within_four_places_are_kept_with_a_warning() -> None:
+def test_excess_decimals_are_refused_never_rounded() -> None:
     entry = _entry(amount='<Amt Ccy="JPY">1500.5</Amt>')
-    result = CAMT053.extract(_statement(entry), "x.xml", CONTEXT)
-    assert result.records[0].amount == Decimal("1500.5")
-    assert "more decimal places than JPY allows (0)" in result.issues[0].message
+    with pytest.raises(FileRefused, match=r"more decimal places than JPY allows \(0\)"):
+        CAMT053.extract(_statement(entry), "x.xml", CONTEXT)
 
 
 def test_raw_keeps_the_transaction_source_text() -> None:
