@@ -85,9 +85,11 @@ class FileOutcome:
             self,
             "warnings",
             tuple(
-                replace(w, message=mask_text(w.message), location=mask_text(w.location or ""))
-                if w.location
-                else replace(w, message=mask_text(w.message))
+                replace(
+                    w,
+                    message=mask_text(w.message),
+                    location=mask_text(w.location) if w.location else w.location,
+                )
                 for w in self.warnings
             ),
         )
