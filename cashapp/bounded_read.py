@@ -21,7 +21,7 @@ import zlib
 from pathlib import Path
 from typing import BinaryIO, Final
 
-from connectors.base import FileRefused
+from cashapp.domain import FileRefused
 
 GZIP_MAGIC: Final = b"\x1f\x8b"
 #: Compressed bytes read from the file at a time.

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from cashapp.config import Config, ConfigError, load_config
 from cashapp.csvsafe import write_csv
+from cashapp.domain import Issue
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.masking import mask_text
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
@@ -35,7 +36,7 @@ from cashapp.matching.rules import RulesError
 from cashapp.pull import PullOutcome, PullRefused, pull_plaid, pull_stripe
 from cashapp.reports import DailyReport, daily_report, latest_day
 from cashapp.store import Store, StoreError, open_reader, open_store, starts_new_book
-from connectors.base import Issue
+from connectors import load_builtin
 
 app = typer.Typer(
     add_completion=False,
@@ -75,6 +76,7 @@ class _State:
 
     def config(self) -> Config:
         if self._config is None:
+            load_builtin()  # connectors declare their [sources.*] tables before config reads them
             self._config = load_config(self.config_path, self.db_path)
         return self._config
 

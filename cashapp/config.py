@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cashapp.domain import SettingsError, check_settings_keys, settings_str, settings_validators
 from cashapp.money import MAX_AMOUNT, MoneyError, check_currency, parse_amount
 
 DEFAULT_CONFIG_FILE = "cashapp.toml"
@@ -143,9 +144,10 @@ def _account_code(key: str, value: object) -> str:
 
 
 def _str(key: str, value: object) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(f"{key}: expected a string, got {type(value).__name__}")
-    return value
+    try:
+        return settings_str(key, value)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _int(lo: int, hi: int) -> Callable[[str, object], int]:
@@ -232,10 +234,10 @@ def _table(key: str, value: object) -> dict[str, Any]:
 
 
 def _check_keys(prefix: str, table: Mapping[str, object], allowed: set[str]) -> None:
-    for name in table:
-        if name not in allowed:
-            hint = ", ".join(sorted(allowed))
-            raise ConfigError(f"{prefix}.{name}: unknown key (known keys: {hint})")
+    try:
+        check_settings_keys(prefix, table, allowed)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _column_map(prefix: str, value: object, fields: tuple[str, ...]) -> dict[str, str]:
@@ -283,28 +285,6 @@ def _patterns(key: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _validate_csv_sources(prefix: str, table: Mapping[str, object]) -> None:
-    from connectors.csv_mapped import CsvProfileError, validate_csv_profiles
-
-    try:
-        validate_csv_profiles(table, prefix)
-    except CsvProfileError as exc:
-        raise ConfigError(str(exc)) from exc
-
-
-def _validate_bai2_source(prefix: str, table: Mapping[str, object]) -> None:
-    _check_keys(prefix, table, {"strict_control_totals"})
-    value = table.get("strict_control_totals", False)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{prefix}.strict_control_totals: expected true or false")
-
-
-def _validate_mt940_source(prefix: str, table: Mapping[str, object]) -> None:
-    _check_keys(prefix, table, {"decimal"})
-    if table.get("decimal", ",") not in (",", "."):
-        raise ConfigError(f'{prefix}.decimal: expected "," (SWIFT) or "."')
-
-
 def _validate_stripe_source(prefix: str, table: Mapping[str, object]) -> None:
     _check_keys(prefix, table, {"api_key_env", "api_base", "landing"})
     for key in ("api_key_env", "api_base", "landing"):
@@ -341,28 +321,17 @@ def _validate_plaid_source(prefix: str, table: Mapping[str, object]) -> None:
         _env_name(f"{prefix}.items.{name}", variable)
 
 
-def _validate_plastiq_source(prefix: str, table: Mapping[str, object]) -> None:
-    from connectors.plastiq import COLUMNS
-
-    _check_keys(prefix, table, {"columns"})
-    columns = table.get("columns", {})
-    if not isinstance(columns, Mapping):
-        raise ConfigError(f"{prefix}.columns: expected a table of column = header in your file")
-    for name, header in columns.items():
-        if " ".join(str(name).replace("_", " ").lower().split()) not in COLUMNS:
-            known = ", ".join(COLUMNS)
-            raise ConfigError(f"{prefix}.columns.{name}: unknown column (known: {known})")
-        _str(f"{prefix}.columns.{name}", header)
-
-
 _SOURCE_VALIDATORS: dict[str, Callable[[str, Mapping[str, object]], None]] = {
-    "csv": _validate_csv_sources,
-    "bai2": _validate_bai2_source,
-    "mt940": _validate_mt940_source,
     "stripe": _validate_stripe_source,
     "plaid": _validate_plaid_source,
-    "plastiq": _validate_plastiq_source,
 }
+
+
+def source_validators() -> dict[str, Callable[[str, Mapping[str, object]], None]]:
+    """Every ``[sources.<name>]`` that may appear: the pull settings checked here, and each
+    registered connector's own table (``connectors.load_builtin()`` registers them; config
+    never imports a connector, see ``cashapp.domain.register_settings``)."""
+    return {**settings_validators(), **_SOURCE_VALIDATORS}
 
 
 def register_source_validator(
@@ -436,11 +405,15 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
     sources = _table("sources", data.get("sources", {}))
     for name, table in sources.items():
         section = _table(f"sources.{name}", table)
-        validate = _SOURCE_VALIDATORS.get(name)
+        validators = source_validators()
+        validate = validators.get(name)
         if validate is None:
-            known = ", ".join(sorted(_SOURCE_VALIDATORS)) or "none"
+            known = ", ".join(sorted(validators)) or "none"
             raise ConfigError(f"sources.{name}: unknown source (configurable sources: {known})")
-        validate(f"sources.{name}", section)
+        try:
+            validate(f"sources.{name}", section)
+        except SettingsError as exc:
+            raise ConfigError(str(exc)) from exc
     kwargs["sources"] = sources
 
     inbox = _table("inbox", data.get("inbox", {}))

@@ -23,14 +23,14 @@ from pathlib import Path
 
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config
 from cashapp.csvsafe import write_csv
+from cashapp.domain import RemittanceLine
 from cashapp.ingest import FileOutcome, ingest_paths
 from cashapp.masterdata import ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.money import quantize
 from cashapp.store import Store
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, movement, write_bai2
-from connectors.base import RemittanceLine
-from connectors.nacha_writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, movement, write_bai2
+from connectors.nacha.writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
 
 BUSINESS_DAY = date(2026, 11, 20)
 OUR_ACH_COMPANY_ID = "1987654321"

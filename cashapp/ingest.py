@@ -38,22 +38,14 @@ import pyarrow as pa
 
 from cashapp.bounded_read import read_bounded
 from cashapp.config import Config, IngestConfig
+from cashapp.domain import AccountBalance, FileRefused, Issue, PaymentRecord, stable_key
 from cashapp.masking import mask_text
 from cashapp.money import NO_CURRENCY, MoneyError, check_currency, quantize
 from cashapp.statements import StatementCheck, break_issues, check_statements
 from cashapp.store import Store, utcnow
 from cashapp.workers import available_cpus, worker_context
 from connectors import load_builtin
-from connectors.base import (
-    AccountBalance,
-    Connector,
-    ExtractContext,
-    ExtractResult,
-    FileRefused,
-    Issue,
-    PaymentRecord,
-    stable_key,
-)
+from connectors.base import Connector, ExtractContext, ExtractResult
 
 HEAD_BYTES = 8192
 DECIMAL_TYPE = pa.decimal128(18, 4)

@@ -49,10 +49,10 @@ from pathlib import Path
 from typing import Final
 
 from cashapp.csvsafe import write_csv
+from cashapp.domain import stable_key
 from cashapp.matching.settlements import PLATFORM_MARKERS
 from cashapp.money import quantize, sql_amount_text
 from cashapp.store import Store, utcnow
-from connectors.base import stable_key
 
 #: Platforms whose money sits with them (a clearing account) until their payout lands:
 #: the ones whose deposits the settlement stage recognises.

@@ -120,3 +120,11 @@ def sql_macros() -> str:
         f"CREATE OR REPLACE MACRO mask_text(t) AS {text};\n"
         f"CREATE OR REPLACE MACRO mask_label(t) AS {label};\n"
     )
+
+
+def mask_account(number: str) -> str:
+    """Keep the last four characters of an account number: enough to recognise, not to use."""
+    digits = number.strip()
+    if len(digits) <= 4:
+        return digits
+    return "*" * min(len(digits) - 4, 6) + digits[-4:]

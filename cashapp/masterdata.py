@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config, ImportProfile
-from cashapp.matching.names import name_key
-from cashapp.matching.references import invoice_ref_key
+from cashapp.keys import invoice_ref_key, name_key
 from cashapp.money import DecimalMark, MoneyError, check_currency, parse_amount
 from cashapp.store import Store, utcnow
 from cashapp.terms import TermsError, parse_terms

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from connectors.base import AccountBalance, Issue, PaymentRecord
+from cashapp.domain import AccountBalance, Issue, PaymentRecord
 
 Status = Literal["tied", "break", "no_opening", "no_closing"]
 

@@ -12,16 +12,16 @@ from connectors.base import Connector, registered
 
 #: Built-in connector modules, in detection order.
 BUILTIN_MODULES = (
-    "connectors.nacha",
-    "connectors.bai2",
-    "connectors.camt",
-    "connectors.ofx",
-    "connectors.stripe_report",
-    "connectors.stripe_api",
-    "connectors.plaid",
-    "connectors.plastiq",
-    "connectors.csv_mapped",
-    "connectors.mt940",
+    "connectors.nacha.connector",
+    "connectors.bai2.connector",
+    "connectors.camt.connector",
+    "connectors.ofx.connector",
+    "connectors.stripe.report",
+    "connectors.stripe.api",
+    "connectors.plaid.connector",
+    "connectors.plastiq.connector",
+    "connectors.mapped_csv.connector",
+    "connectors.mt940.connector",
 )
 
 

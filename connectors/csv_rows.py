@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from connectors.base import FileRefused
+from cashapp.domain import FileRefused
 
 
 def repeated_column(names: Sequence[str]) -> tuple[int, int] | None:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Literal
 
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 from tests import bad_inputs as b
 
 Expect = Literal["refused", "leniency"]

@@ -31,9 +31,9 @@ from cashapp.bench.platforms import (
     stripe_report_csv,
 )
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
-from connectors.base import RemittanceLine
-from connectors.camt_writer import (
+from cashapp.domain import RemittanceLine
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.camt.writer import (
     CamtEntry,
     CamtStatement,
     CamtTransaction,
@@ -41,9 +41,9 @@ from connectors.camt_writer import (
     write_camt053,
     write_camt054,
 )
-from connectors.mt940_writer import Statement, StatementTransaction, write_mt940
-from connectors.nacha_writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
-from connectors.ofx_writer import OfxStatement, OfxTransaction, write_ofx
+from connectors.mt940.writer import Statement, StatementTransaction, write_mt940
+from connectors.nacha.writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
+from connectors.ofx.writer import OfxStatement, OfxTransaction, write_ofx
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DAY = date(2026, 11, 24)

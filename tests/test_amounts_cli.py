@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 from tests.conftest import REPO, CliRunner
 
 TABLES = ("source_files", "payments", "invoices", "customers", "applications", "exceptions")

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cashapp.domain import FileRefused
 from cashapp.money import from_minor_units
-from connectors.bai2 import Bai2Connector
-from connectors.bai2_records import DETAIL_CLASS, direction, kind_of, tokenize
-from connectors.bai2_writer import (
+from connectors.bai2.connector import Bai2Connector
+from connectors.bai2.records import DETAIL_CLASS, direction, kind_of, tokenize
+from connectors.bai2.writer import (
     LINE_LIMIT,
     Bai2Account,
     Bai2Transaction,
@@ -23,7 +24,7 @@ from connectors.bai2_writer import (
     write_bai2,
 )
 from connectors.bank_text import BankText, parse_bank_text
-from connectors.base import ExtractContext, ExtractResult, FileRefused
+from connectors.base import ExtractContext, ExtractResult
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 BAI2 = Bai2Connector()

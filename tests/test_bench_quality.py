@@ -39,10 +39,11 @@ from cashapp.bench.quality import (
     write_book,
 )
 from cashapp.config import parse_config
-from connectors.base import ExtractContext, PaymentRecord
-from connectors.plastiq import PLASTIQ
-from connectors.stripe_api import STRIPE_API
-from connectors.stripe_report import STRIPE_REPORT
+from cashapp.domain import PaymentRecord
+from connectors.base import ExtractContext
+from connectors.plastiq.connector import PLASTIQ
+from connectors.stripe.api import STRIPE_API
+from connectors.stripe.report import STRIPE_REPORT
 
 SEED = 1
 

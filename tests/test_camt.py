@@ -14,10 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cashapp.domain import FileRefused
 from cashapp.money import MoneyError, check_currency
-from connectors.base import ExtractContext, ExtractResult, FileRefused
-from connectors.camt import CAMT053, CAMT054, CamtConnector, detect_family
-from connectors.camt_writer import (
+from connectors.base import ExtractContext, ExtractResult
+from connectors.camt.connector import CAMT053, CAMT054, CamtConnector, detect_family
+from connectors.camt.writer import (
     CamtEntry,
     CamtStatement,
     CamtTransaction,

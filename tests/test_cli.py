@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 from tests.conftest import CliRunner
 
 VIEW_COLUMNS = {
@@ -147,7 +147,7 @@ def test_bad_files_are_refused_whole_and_leave_the_database_unchanged(
     tampered = tmp_path / "tampered.bai2"
     tampered.write_bytes(_statement().replace(b"16,195,10000,", b"16,195,10001,"))
     truncated = tmp_path / "truncated.ach"
-    from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
+    from connectors.nacha.writer import AchBatch, AchEntry, write_nacha
 
     ach = write_nacha(
         [

@@ -23,17 +23,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cashapp.domain import FileRefused
 from cashapp.money import from_minor_units
 from connectors import load_builtin
-from connectors.base import ExtractContext, ExtractResult, FileRefused
-from connectors.csv_mapped import (
+from connectors.base import ExtractContext, ExtractResult
+from connectors.mapped_csv.connector import (
     CsvMappedConnector,
     CsvProfile,
     CsvProfileError,
     profile_for,
     validate_csv_profiles,
 )
-from connectors.golden import result_jsonl
+from tests.golden import result_jsonl
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "csv"
 REGENERATE = os.environ.get("CASHAPP_REGENERATE_GOLDEN") == "1"

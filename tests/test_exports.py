@@ -26,7 +26,7 @@ from openpyxl import load_workbook
 from cashapp.csvsafe import safe_cell, safe_row, write_csv, write_xlsx
 from cashapp.journal import ExportRefused, export_journal, post_journal
 from cashapp.store import open_store
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 from tests.conftest import CliRunner
 
 

@@ -31,12 +31,13 @@ from cashapp.bench.fuzz import (
     target,
 )
 from cashapp.bench.fuzz_mutate import mutate_json, mutate_text
+from cashapp.domain import FileRefused
 from cashapp.money import MoneyError, parse_amount
-from connectors.base import ExtractContext, FileRefused
-from connectors.plaid import PLAID
-from connectors.plastiq import PLASTIQ
-from connectors.stripe_api import STRIPE_API
-from connectors.stripe_report import STRIPE_REPORT
+from connectors.base import ExtractContext
+from connectors.plaid.connector import PLAID
+from connectors.plastiq.connector import PLASTIQ
+from connectors.stripe.api import STRIPE_API
+from connectors.stripe.report import STRIPE_REPORT
 from tests.conftest import CliRunner
 
 #: The regression tests below run without it; the fuzz runs need it (a dev dependency).

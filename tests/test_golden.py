@@ -9,7 +9,7 @@ import pytest
 
 from connectors import load_builtin
 from connectors.base import ExtractContext
-from connectors.golden import result_jsonl
+from tests.golden import result_jsonl
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REGENERATE = os.environ.get("CASHAPP_REGENERATE_GOLDEN") == "1"

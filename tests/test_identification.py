@@ -13,22 +13,22 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cashapp.config import Config
+from cashapp.domain import PaymentRecord, stable_key
 from cashapp.ingest import _write
-from cashapp.matching.bulk import NameSettings, build_customer_hits
-from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS
-from cashapp.matching.names import (
+from cashapp.keys import (
     LEGAL_SUFFIXES,
-    FuzzyNameIndex,
-    TruncatedNameIndex,
     full_name_key,
     full_name_key_sql,
     is_ascii_sql,
     name_key,
     name_key_sql,
 )
+from cashapp.matching.bulk import NameSettings, build_customer_hits
+from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS
+from cashapp.matching.names import FuzzyNameIndex, TruncatedNameIndex
 from cashapp.matching.pipeline import run_match
 from cashapp.store import Store, open_store, utcnow
-from connectors.base import ExtractResult, PaymentRecord, stable_key
+from connectors.base import ExtractResult
 
 DAY = date(2026, 11, 20)
 CUSTOMERS = {

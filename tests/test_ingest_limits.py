@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from cashapp.config import ConfigError, IngestConfig, load_config
+from cashapp.domain import FileRefused
 from cashapp.ingest import read_content
-from connectors.base import FileRefused
 from tests.conftest import REPO, CliRunner
 from tests.test_cli import _snapshot, _statement
 

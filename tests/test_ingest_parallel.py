@@ -16,12 +16,13 @@ import pytest
 
 import cashapp.ingest as ingest
 from cashapp.config import Config
+from cashapp.domain import RemittanceLine
 from cashapp.ingest import FileOutcome, ingest_paths
 from cashapp.store import Store, open_store
 from connectors import base, load_builtin
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
-from connectors.base import ExtractContext, ExtractResult, RemittanceLine
-from connectors.nacha_writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.base import ExtractContext, ExtractResult
+from connectors.nacha.writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
 
 DAY = date(2026, 11, 20)
 CREATED = datetime(2026, 11, 20, 6, tzinfo=UTC)
@@ -280,9 +281,10 @@ def test_workers_must_be_positive(store: Store) -> None:
 
 
 def test_a_record_listed_twice_with_remittance_lines_is_stored_once(tmp_path: Path) -> None:
+    from cashapp.domain import PaymentRecord, RemittanceLine
     from cashapp.ingest import _write
     from cashapp.store import open_store
-    from connectors.base import ExtractResult, PaymentRecord, RemittanceLine
+    from connectors.base import ExtractResult
 
     line = RemittanceLine("INV-1", "IV", Decimal("10.00"))
     record = PaymentRecord(

@@ -16,9 +16,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cashapp.masking import mask_label, mask_text, sql_macros
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
-from connectors.base import mask_account
+from cashapp.masking import mask_account, mask_label, mask_text, sql_macros
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 from tests.conftest import REPO, CliRunner
 
 CAMT = REPO / "fixtures" / "camt053" / "sepa-statement-v02" / "input.xml"
@@ -250,8 +249,8 @@ def test_the_exception_queue_masks_payer_text(cli: CliRunner, tmp_path: Path) ->
 def test_refusals_and_warnings_of_ingest_are_masked_for_every_output() -> None:
     """A camt refusal quotes its statement id, which carries the IBAN: the outcome every
     output prints from (table, JSON, CSV, stderr, the daily job) masks it once."""
+    from cashapp.domain import Issue
     from cashapp.ingest import FileOutcome
-    from connectors.base import Issue
 
     iban = "DE44500105175407324931"
     outcome = FileOutcome(

@@ -12,16 +12,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cashapp.config import Config, parse_config
+from cashapp.domain import PaymentRecord, stable_key
 from cashapp.ingest import _write
 from cashapp.journal import post_journal
+from cashapp.keys import name_key
 from cashapp.matching.engine import Book, EngineSettings, decide, unidentified
 from cashapp.matching.model import CustomerHit, OpenInvoice, PaymentToMatch, ReferenceHit
-from cashapp.matching.names import TruncatedNameIndex, name_key
+from cashapp.matching.names import TruncatedNameIndex
 from cashapp.matching.pipeline import run_match
 from cashapp.matching.references import extract_references
 from cashapp.matching.rules import RulesError, load_rules, parse_rules
 from cashapp.store import Store, open_store, utcnow
-from connectors.base import ExtractResult, PaymentRecord, stable_key
+from connectors.base import ExtractResult
 
 DAY = date(2026, 11, 20)
 RULES = load_rules()

@@ -11,14 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import connectors.mt940 as mt940_connector
+import connectors.mt940.connector as mt940_connector
+from cashapp.domain import FileRefused
+from cashapp.masking import mask_account
 from cashapp.money import from_minor_units, minor_units
 from cashapp.statements import break_issues, check_statements
-from connectors.base import ExtractContext, ExtractResult, FileRefused, decode_text, mask_account
-from connectors.mt940 import Mt940Connector, classify, source_reference
-from connectors.mt940_details import parse_details
-from connectors.mt940_syntax import Field, read_statement_line
-from connectors.mt940_writer import Statement, StatementTransaction, write_mt940
+from connectors.base import ExtractContext, ExtractResult, decode_text
+from connectors.mt940.connector import Mt940Connector, classify, source_reference
+from connectors.mt940.details import parse_details
+from connectors.mt940.syntax import Field, read_statement_line
+from connectors.mt940.writer import Statement, StatementTransaction, write_mt940
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 CONNECTOR = Mt940Connector()

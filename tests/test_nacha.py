@@ -13,11 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from connectors.base import ExtractContext, ExtractResult, FileRefused, RemittanceLine
-from connectors.nacha import NachaConnector
-from connectors.nacha_records import RETURN_REASONS, return_class, split_records
-from connectors.nacha_writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
-from connectors.x12_820 import parse_820, read_delimiters
+from cashapp.domain import FileRefused, RemittanceLine
+from connectors.base import ExtractContext, ExtractResult
+from connectors.nacha.connector import NachaConnector
+from connectors.nacha.records import RETURN_REASONS, return_class, split_records
+from connectors.nacha.writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
+from connectors.nacha.x12_820 import parse_820, read_delimiters
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
 NACHA = NachaConnector()

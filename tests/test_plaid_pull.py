@@ -156,7 +156,7 @@ def test_bad_credentials_stop_with_a_clear_message(
 
 def test_landing_amounts_are_exact_whatever_json_number_shape() -> None:
     from connectors.base import ExtractContext
-    from connectors.plaid import PLAID
+    from connectors.plaid.connector import PLAID
 
     def landing(amount: str) -> bytes:
         txn = {"transaction_id": "t1", "date": "2026-11-20", "pending": False,

@@ -11,9 +11,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
-from connectors.base import ExtractContext, FileRefused
-from connectors.plastiq import PLASTIQ
+from cashapp.domain import FileRefused
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.base import ExtractContext
+from connectors.plastiq.connector import PLASTIQ
 from tests.conftest import CliRunner
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "plastiq" / "receiver_export"

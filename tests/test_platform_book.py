@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, movement, write_bai2
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, movement, write_bai2
 from tests.conftest import CliRunner
 
 STRIPE_HEADER = (

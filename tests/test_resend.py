@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
-from connectors.ofx_writer import OfxStatement, OfxTransaction, write_ofx
+from connectors.nacha.writer import AchBatch, AchEntry, write_nacha
+from connectors.ofx.writer import OfxStatement, OfxTransaction, write_ofx
 from tests.conftest import CliRunner
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

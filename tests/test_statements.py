@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cashapp.domain import AccountBalance, PaymentRecord
 from cashapp.statements import check_statements
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
-from connectors.base import AccountBalance, PaymentRecord
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 from tests.conftest import CliRunner, require_conformance
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)

@@ -10,8 +10,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from connectors.base import ExtractContext, FileRefused
-from connectors.stripe_report import STRIPE_REPORT
+from cashapp.domain import FileRefused
+from connectors.base import ExtractContext
+from connectors.stripe.report import STRIPE_REPORT
 from tests.conftest import CliRunner
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "stripe" / "balance_change_itemized"
@@ -90,7 +91,7 @@ def test_charges_applied_then_refund_and_dispute_reverse_them(
 def _bank_file(path: Path, amount: str, text: str) -> Path:
     from datetime import UTC, date, datetime
 
-    from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
+    from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 
     deposit = Bai2Transaction("165", Decimal(amount), "ACH20261120", "", text)
     wire = Bai2Transaction("195", Decimal("99.00"), "FW1", "", "ORG=SOMEONE OBI=HELLO")
@@ -198,7 +199,7 @@ def test_the_api_and_the_report_give_the_same_records() -> None:
     """A balance transaction pulled from the API reads exactly like its report row."""
     from datetime import UTC, datetime
 
-    from connectors.stripe_api import STRIPE_API
+    from connectors.stripe.api import STRIPE_API
 
     created = int(datetime(2026, 11, 18, 14, 2, 11, tzinfo=UTC).timestamp())
     charge = {
@@ -236,7 +237,7 @@ def test_the_api_and_the_report_give_the_same_records() -> None:
 
 
 def test_an_api_amount_that_is_not_whole_minor_units_refuses_the_page() -> None:
-    from connectors.stripe_api import STRIPE_API
+    from connectors.stripe.api import STRIPE_API
 
     txn = {"id": "txn_f", "object": "balance_transaction", "amount": 1250.5, "fee": 0,
            "currency": "usd", "created": 1763600000, "reporting_category": "charge",

@@ -136,8 +136,9 @@ def check_extract(result: object) -> str | None:
     from datetime import date, datetime
     from decimal import Decimal
 
+    from cashapp.domain import KINDS, FileRefused, Issue, PaymentRecord
     from cashapp.ingest import _validate_record
-    from connectors.base import KINDS, ExtractResult, FileRefused, Issue, PaymentRecord
+    from connectors.base import ExtractResult
 
     if not isinstance(result, ExtractResult):
         return f"extract returned {type(result).__name__}, not an ExtractResult"
@@ -169,7 +170,7 @@ def check_820(result: object) -> str | None:
     """The 820 parser never raises; its lines carry a reference and exact amounts."""
     from decimal import Decimal
 
-    from connectors.x12_820 import Remittance820
+    from connectors.nacha.x12_820 import Remittance820
 
     if not isinstance(result, Remittance820):
         return f"parse_820 returned {type(result).__name__}"
@@ -186,7 +187,7 @@ def target(parser: str) -> Target:
     """The fuzz target for ``parser`` (imports the connectors: call after instrumenting)."""
     from connectors import load_builtin
     from connectors.base import ExtractContext, decode_text
-    from connectors.x12_820 import parse_820
+    from connectors.nacha.x12_820 import parse_820
 
     if parser == "x12_820":
         return Target(parser, lambda data: parse_820(decode_text(data), "USD"), check_820)
@@ -231,7 +232,7 @@ def _signature(exc: BaseException) -> tuple[str, str]:
 def classify(fuzz_target: Target, data: bytes) -> tuple[str, str, str, str] | None:
     """``(kind, where, message, detail)`` of what ``data`` makes go wrong, or ``None``
     when the parser refuses it cleanly or returns valid records."""
-    from connectors.base import FileRefused
+    from cashapp.domain import FileRefused
 
     try:
         result = fuzz_target.run(data)

@@ -177,8 +177,8 @@ def _plaid_seed() -> bytes:
 def _x12_payloads() -> list[str]:
     from decimal import Decimal
 
-    from connectors.base import RemittanceLine
-    from connectors.nacha_writer import ctx_820_addenda
+    from cashapp.domain import RemittanceLine
+    from connectors.nacha.writer import ctx_820_addenda
 
     lines = [
         RemittanceLine("INV-1001", "IV", Decimal("100.00"), Decimal("120.00"), Decimal("20.00")),
@@ -199,7 +199,7 @@ def _nacha_ctx_seed() -> bytes:
     from datetime import UTC, date, datetime
     from decimal import Decimal
 
-    from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
+    from connectors.nacha.writer import AchBatch, AchEntry, write_nacha
 
     payload = _x12_payloads()[0]
     addenda = tuple(payload[i : i + 80] for i in range(0, len(payload), 80))

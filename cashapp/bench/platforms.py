@@ -70,7 +70,7 @@ STRIPE_REPORT_COLUMNS: Final = (
     "dispute_reason",
     "payment_metadata[invoice_number]",
 )
-#: Plastiq's receiver export, default columns (connectors/plastiq.py).
+#: Plastiq's receiver export, default columns (connectors/plastiq/connector.py).
 PLASTIQ_COLUMNS: Final = (
     "Payment ID",
     "Payment Date",

@@ -94,15 +94,16 @@ from cashapp.bench.platforms import (
     stripe_report_csv,
 )
 from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config, MatchingConfig, load_config
+from cashapp.domain import RemittanceLine
 from cashapp.ingest import FileOutcome, ingest_paths
 from cashapp.masterdata import import_customers, import_invoices
 from cashapp.matching.model import EXCEPTION_TYPES
 from cashapp.matching.pipeline import run_match
 from cashapp.money import quantize
 from cashapp.store import Store, open_store
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, movement, write_bai2
-from connectors.base import RemittanceLine
-from connectors.camt_writer import (
+from connectors import load_builtin
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, movement, write_bai2
+from connectors.camt.writer import (
     CamtEntry,
     CamtStatement,
     CamtTransaction,
@@ -110,9 +111,9 @@ from connectors.camt_writer import (
     write_camt053,
     write_camt054,
 )
-from connectors.mt940_writer import Statement, StatementTransaction, write_mt940
-from connectors.nacha_writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
-from connectors.ofx_writer import OfxStatement, OfxTransaction, write_ofx
+from connectors.mt940.writer import Statement, StatementTransaction, write_mt940
+from connectors.nacha.writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
+from connectors.ofx.writer import OfxStatement, OfxTransaction, write_ofx
 
 #: The morning's files (a Monday) and the day returns and a re-sent payment arrive.
 DAY1: Final = date(2026, 11, 16)
@@ -3036,6 +3037,7 @@ def _score(
 def _bench_config(config: Config | None, toml: Path, db: Path) -> Config:
     """The config to run with: the caller's (plus what the book needs), else the book's."""
     if config is None:
+        load_builtin()  # the connectors' [sources.*] tables, before config is read
         return load_config(toml, str(db))
     existing = config.sources.get("csv", {})
     profiles: dict[str, object] = dict(existing) if isinstance(existing, Mapping) else {}

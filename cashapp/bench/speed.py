@@ -26,8 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from connectors.bai2_writer import Bai2Account, Bai2Transaction, write_bai2
-from connectors.nacha_writer import AchBatch, AchEntry, write_nacha
+from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
+from connectors.nacha.writer import AchBatch, AchEntry, write_nacha
 
 T = TypeVar("T")
 
@@ -432,6 +432,7 @@ def run_speed_bench(
     from cashapp.masterdata import import_customers, import_invoices
     from cashapp.matching.pipeline import run_match
     from cashapp.store import open_store
+    from connectors import load_builtin
 
     report = SpeedReport(payments, invoices, customers)
     holder: list[SpeedBook] = []
@@ -449,6 +450,7 @@ def run_speed_bench(
     db = folder / "bench.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
         stale.unlink(missing_ok=True)
+    load_builtin()  # the connectors' [sources.*] tables, before config is read
     config = load_config(None, str(db))
     with open_store(str(db), create=True) as store:
 

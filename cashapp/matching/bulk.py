@@ -34,16 +34,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from cashapp.keys import full_name_key, full_name_key_sql, is_ascii_sql, name_key, name_key_sql
 from cashapp.matching.engine import MAX_CANDIDATE_CUSTOMERS, MAX_SUGGESTIONS
-from cashapp.matching.names import (
-    MIN_TRUNCATED_LENGTH,
-    FuzzyNameIndex,
-    full_name_key,
-    full_name_key_sql,
-    is_ascii_sql,
-    name_key,
-    name_key_sql,
-)
+from cashapp.matching.names import MIN_TRUNCATED_LENGTH, FuzzyNameIndex
 from cashapp.matching.references import Extraction
 from cashapp.matching.rules import Rule
 from cashapp.money import quantize, sql_amount_text

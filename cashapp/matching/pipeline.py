@@ -31,6 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from cashapp.config import Config
+from cashapp.domain import stable_key
 from cashapp.matching.bulk import (
     NameSettings,
     apply_certain,
@@ -62,7 +63,6 @@ from cashapp.matching.rules import Rule, load_rules
 from cashapp.matching.settlements import reconcile_settlements
 from cashapp.money import MAX_AMOUNT, MoneyError, quantize
 from cashapp.store import Store, utcnow
-from connectors.base import stable_key
 
 DEC = pa.decimal128(18, 4)
 TS = pa.timestamp("us", tz="UTC")

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cashapp.keys import invoice_ref_key
+
 MIN_DIGITS = 4
 
 RefKind = Literal["invoice", "po", "bare"]
@@ -51,20 +53,6 @@ class Reference:
     kind: RefKind
     key: str
     text: str
-
-
-def invoice_ref_key(invoice_number: str) -> str:
-    """The key an invoice is found by: its longest digit run, else its letters.
-
-    ``INV-104523`` -> ``104523``; ``2026-0042`` -> ``20260042`` (hyphenated numbers keep
-    all their digits); ``ABC`` -> ``ABC``.
-    """
-    text = invoice_number.upper()
-    runs = re.findall(r"\d[\d-]*\d|\d", text)
-    if not runs:
-        return re.sub(r"[^A-Z]", "", text)
-    best: str = max(runs, key=lambda r: len(r.replace("-", "")))
-    return best.replace("-", "")
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,0 +1,3 @@
+"""Any bank's CSV export read through a `[sources.csv.<bank>]` profile: the connector and the
+row checks (`rows`) shared with master-data import.
+"""

@@ -1,0 +1,1 @@
+"""Landing files of `cashapp pull plaid` (one `/transactions/sync` run per Item)."""

@@ -1,0 +1,1 @@
+"""Plastiq receiver exports (CSV) and their payouts."""
