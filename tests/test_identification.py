@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cashapp.config import Config
 from cashapp.domain import PaymentRecord, stable_key
-from cashapp.ingest import _write
+from cashapp.ingest.write import write_result
 from cashapp.keys import (
     LEGAL_SUFFIXES,
     full_name_key,
@@ -121,7 +121,7 @@ def _pay(store: Store, tag: str, *payments: tuple[str, str, str, str]) -> None:
         )
         for n, (name, amount, account, remittance) in enumerate(payments)
     )
-    _write(store, stable_key(tag), tag, "nacha", ExtractResult(records), "test")
+    write_result(store, stable_key(tag), tag, "nacha", ExtractResult(records), "test")
 
 
 def _applied(store: Store) -> dict[str, tuple[str, str]]:

@@ -200,17 +200,16 @@ _WORKER_UNDER_A_MEMORY_CAP = textwrap.dedent(
     import pickle, resource, sys
     from pathlib import Path
     from cashapp.config import load_config
-    from cashapp.ingest import (
-        _init_worker, _picklable_context, _prepare_in_worker, context_for, DEFAULT_LIMITS,
-    )
+    from cashapp.ingest import context_for, DEFAULT_LIMITS
+    from cashapp.ingest.parallel import init_worker, picklable_context, prepare_in_worker
     from connectors import load_builtin
     headroom, path = sys.argv[1:]
-    context = _picklable_context(context_for(load_config(None)))
-    _init_worker(pickle.dumps(load_builtin()), context, frozenset(), DEFAULT_LIMITS)
+    context = picklable_context(context_for(load_config(None)))
+    init_worker(pickle.dumps(load_builtin()), context, frozenset(), DEFAULT_LIMITS)
     with open("/proc/self/status") as status:
         vm = next(int(l.split()[1]) * 1024 for l in status if l.startswith("VmSize:"))
     resource.setrlimit(resource.RLIMIT_AS, (vm + int(headroom), resource.RLIM_INFINITY))
-    print(repr(_prepare_in_worker(Path(path), None)))
+    print(repr(prepare_in_worker(Path(path), None)))
     """
 )
 

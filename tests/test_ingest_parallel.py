@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-import cashapp.ingest as ingest
+import cashapp.ingest.parallel as parallel
 from cashapp.config import Config
 from cashapp.domain import RemittanceLine
 from cashapp.ingest import FileOutcome, ingest_paths
@@ -255,7 +255,7 @@ def test_a_failure_past_the_parser_is_a_refusal_and_duplicates_count_as_known(
 def test_workers_are_used_only_for_several_big_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest, "available_cpus", lambda: 8)
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 8)
 
     def files(*sizes: int) -> list[Path]:
         out = []
@@ -266,13 +266,13 @@ def test_workers_are_used_only_for_several_big_files(
             out.append(path)
         return out
 
-    big = ingest.PARALLEL_MIN_BYTES
-    assert ingest.worker_count(files(big * 2)) == 1  # one file: nothing to overlap
-    assert ingest.worker_count(files(1000, 1000, 1000)) == 1  # small: start-up would dominate
-    assert ingest.worker_count(files(big // 2, big // 2)) == 2
-    assert ingest.worker_count(files(*[big] * 6)) == ingest.MAX_WORKERS
-    monkeypatch.setattr(ingest, "available_cpus", lambda: 1)
-    assert ingest.worker_count(files(*[big] * 7)) == 1
+    big = parallel.PARALLEL_MIN_BYTES
+    assert parallel.worker_count(files(big * 2)) == 1  # one file: nothing to overlap
+    assert parallel.worker_count(files(1000, 1000, 1000)) == 1  # small: start-up would dominate
+    assert parallel.worker_count(files(big // 2, big // 2)) == 2
+    assert parallel.worker_count(files(*[big] * 6)) == parallel.MAX_WORKERS
+    monkeypatch.setattr(parallel, "available_cpus", lambda: 1)
+    assert parallel.worker_count(files(*[big] * 7)) == 1
 
 
 def test_workers_must_be_positive(store: Store) -> None:
@@ -282,7 +282,7 @@ def test_workers_must_be_positive(store: Store) -> None:
 
 def test_a_record_listed_twice_with_remittance_lines_is_stored_once(tmp_path: Path) -> None:
     from cashapp.domain import PaymentRecord, RemittanceLine
-    from cashapp.ingest import _write
+    from cashapp.ingest.write import write_result
     from cashapp.store import open_store
     from connectors.base import ExtractResult
 
@@ -292,7 +292,7 @@ def test_a_record_listed_twice_with_remittance_lines_is_stored_once(tmp_path: Pa
         remittance_lines=(line,),
     )  # fmt: skip
     store = open_store(":memory:")
-    _write(store, "d" * 64, "twice.ach", "nacha", ExtractResult((record, record)), "test")
+    write_result(store, "d" * 64, "twice.ach", "nacha", ExtractResult((record, record)), "test")
     assert store.scalar("SELECT count(*) FROM remittance_lines") == 1
     assert store.scalar("SELECT count(*) FROM payments") == 1
     store.close()

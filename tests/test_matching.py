@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cashapp.config import Config, parse_config
 from cashapp.domain import PaymentRecord, stable_key
-from cashapp.ingest import _write
+from cashapp.ingest.write import write_result
 from cashapp.journal import post_journal
 from cashapp.keys import name_key
 from cashapp.matching.engine import Book, EngineSettings, decide, unidentified
@@ -330,7 +330,7 @@ def _random_payments(
 
 
 def _ingest(store: Store, records: list[PaymentRecord], tag: str) -> None:
-    _write(store, stable_key(tag), tag, "bai2", ExtractResult(tuple(records)), "test")
+    write_result(store, stable_key(tag), tag, "bai2", ExtractResult(tuple(records)), "test")
 
 
 def _state(store: Store) -> list[tuple[object, ...]]:

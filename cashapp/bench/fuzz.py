@@ -2,9 +2,9 @@
 
 Design note. Each parser is a *target*: a function from bytes to a result, plus an oracle.
 ``connector.extract(data, name, context)`` must either raise :class:`FileRefused` or return
-records that ingest would store (:func:`cashapp.ingest._validate_record`, a real ``date``,
-a ``Decimal`` amount). Any other exception, a record that fails validation, a hang or a
-memory blow-up is a *crash*. The connector is called directly, not through
+records that ingest would store (:func:`cashapp.ingest.validate.validate_record`, a real
+``date``, a ``Decimal`` amount). Any other exception, a record that fails validation, a hang
+or a memory blow-up is a *crash*. The connector is called directly, not through
 ``extract_file``: its blanket ``except Exception`` turns bugs into refusals, which is the
 safety net we want in production and exactly what would hide them here.
 
@@ -137,7 +137,7 @@ def check_extract(result: object) -> str | None:
     from decimal import Decimal
 
     from cashapp.domain import KINDS, FileRefused, Issue, PaymentRecord
-    from cashapp.ingest import _validate_record
+    from cashapp.ingest.validate import validate_record
     from connectors.base import ExtractResult
 
     if not isinstance(result, ExtractResult):
@@ -160,7 +160,7 @@ def check_extract(result: object) -> str | None:
         if record.kind not in KINDS:
             return f"{where}: unknown kind {record.kind!r}"
         try:
-            _validate_record(record)
+            validate_record(record)
         except FileRefused as exc:
             return f"ingest would refuse a returned record: {exc.reason} ({exc.location})"
     return None
