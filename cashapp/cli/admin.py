@@ -13,17 +13,9 @@ import typer
 
 from cashapp.cli.ingest import print_match, print_outcomes
 from cashapp.cli.masterdata import print_import
-from cashapp.cli.output import (
-    OutputFormat,
-    out,
-    print_rows,
-)
+from cashapp.cli.output import OutputFormat, out, print_rows
 from cashapp.cli.report import print_daily_report
-from cashapp.cli.state import (
-    reader,
-    state,
-    writer,
-)
+from cashapp.cli.state import reader, state, writer
 from cashapp.reports import daily_report
 
 

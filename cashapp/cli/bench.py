@@ -11,16 +11,8 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.output import (
-    OutputFormat,
-    err,
-    out,
-    print_rows,
-)
-from cashapp.cli.state import (
-    EXIT_PROBLEMS,
-    fail,
-)
+from cashapp.cli.output import OutputFormat, err, out, print_rows
+from cashapp.cli.state import EXIT_PROBLEMS, fail
 
 QUALITY_TARGETS = {"precision": 0.999, "auto_match_rate": 0.95}
 FLAGS_THAT_MUST_NOT_BE_MISSED = ("short_payment", "over_payment", "ach_return", "chargeback")

@@ -12,16 +12,8 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.output import (
-    OutputFormat,
-    cell,
-    out,
-    print_rows,
-)
-from cashapp.cli.state import (
-    fail,
-    reader,
-)
+from cashapp.cli.output import OutputFormat, cell, out, print_rows
+from cashapp.cli.state import fail, reader
 from cashapp.masking import mask_text
 from cashapp.matching.model import EXCEPTION_STATUSES, EXCEPTION_TYPES
 

@@ -15,22 +15,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cashapp.cli.output import (
-    OutputFormat,
-    err,
-    out,
-    print_rows,
-    warn,
-    warning_text,
-)
-from cashapp.cli.state import (
-    EXIT_PROBLEMS,
-    EXIT_REFUSED,
-    OutputOption,
-    fail,
-    state,
-    writer,
-)
+from cashapp.cli.output import OutputFormat, err, out, print_rows, warn, warning_text
+from cashapp.cli.state import EXIT_PROBLEMS, EXIT_REFUSED, OutputOption, fail, state, writer
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.store import starts_new_book

@@ -12,18 +12,8 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.output import (
-    OutputFormat,
-    out,
-    print_rows,
-    warn,
-)
-from cashapp.cli.state import (
-    OutputOption,
-    fail,
-    state,
-    writer,
-)
+from cashapp.cli.output import OutputFormat, out, print_rows, warn
+from cashapp.cli.state import OutputOption, fail, state, writer
 from cashapp.config import Config
 from cashapp.masterdata import ImportRefused, ImportSummary, import_customers, import_invoices
 from cashapp.store import Store

@@ -11,20 +11,8 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.output import (
-    OutputFormat,
-    out,
-    print_rows,
-    warn,
-    warning_text,
-)
-from cashapp.cli.state import (
-    OutputOption,
-    fail,
-    parse_day,
-    state,
-    writer,
-)
+from cashapp.cli.output import OutputFormat, out, print_rows, warn, warning_text
+from cashapp.cli.state import OutputOption, fail, parse_day, state, writer
 from cashapp.pull import PullOutcome, PullRefused, pull_plaid, pull_stripe
 
 PULL_COLUMNS = ("source", "fetched", "landing_file", "new", "known", "warnings")

@@ -10,15 +10,8 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.output import (
-    OutputFormat,
-    print_rows,
-)
-from cashapp.cli.state import (
-    fail,
-    reader,
-    state,
-)
+from cashapp.cli.output import OutputFormat, print_rows
+from cashapp.cli.state import fail, reader, state
 
 
 def query(

@@ -14,21 +14,8 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.output import (
-    OutputFormat,
-    err,
-    json_value,
-    out,
-    print_rows,
-)
-from cashapp.cli.state import (
-    EXIT_PROBLEMS,
-    fail,
-    parse_day,
-    reader,
-    state,
-    writer,
-)
+from cashapp.cli.output import OutputFormat, err, json_value, out, print_rows
+from cashapp.cli.state import EXIT_PROBLEMS, fail, parse_day, reader, state, writer
 from cashapp.reports import DailyReport, daily_report, latest_day
 
 

@@ -15,10 +15,7 @@ import duckdb
 import typer
 from rich.markup import escape
 
-from cashapp.cli.output import (
-    OutputFormat,
-    err,
-)
+from cashapp.cli.output import OutputFormat, err
 from cashapp.config import Config, load_config
 from cashapp.store import Store, open_reader, open_store
 from connectors import load_builtin

@@ -55,11 +55,7 @@ from cashapp.matching.engine import (
     decide,
     strongest_customers,
 )
-from cashapp.matching.events import (
-    mark_returned_originals,
-    process_events,
-    process_won_disputes,
-)
+from cashapp.matching.events import mark_returned_originals, process_events, process_won_disputes
 from cashapp.matching.learning import learn_fingerprints
 from cashapp.matching.model import (
     CustomerHit,
