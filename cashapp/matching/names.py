@@ -31,8 +31,8 @@ class TruncatedNameIndex:
     ``GLOBEX LOGISTICS`` and ``GLOBEX LOGISTICS SOUTH`` must not be confused).
 
     A match run does the same test as one join over every payer name at once
-    (:func:`cashapp.matching.bulk._name_hits`); this is the one-name form, and the reference
-    that join is property-tested against.
+    (:func:`cashapp.matching.bulk.customer_hits._name_hits`); this is the one-name form, and
+    the reference that join is property-tested against.
     """
 
     def __init__(self, names: dict[str, str]) -> None:
