@@ -26,7 +26,6 @@ from __future__ import annotations
 import decimal
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from typing import Final, Literal
 
@@ -329,61 +328,3 @@ def from_minor_units(units: int | str, currency: str) -> Decimal:
 def to_minor_units(amount: Decimal, currency: str) -> int:
     """Inverse of :func:`from_minor_units`; refuses amounts finer than the minor unit."""
     return int(quantize(amount, currency).scaleb(minor_units(currency)))
-
-
-@dataclass(frozen=True, slots=True)
-class Money:
-    """An amount with its currency; arithmetic only within one currency."""
-
-    amount: Decimal
-    currency: str
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.amount, Decimal):
-            raise MoneyError("Money.amount must be a Decimal")
-        object.__setattr__(self, "currency", check_currency(self.currency))
-        object.__setattr__(self, "amount", quantize(self.amount, self.currency))
-
-    def _same(self, other: Money) -> None:
-        if other.currency != self.currency:
-            raise MoneyError(f"cannot combine {self.currency} with {other.currency}")
-
-    def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount + other.amount, self.currency)
-
-    def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(self.amount - other.amount, self.currency)
-
-    def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
-
-    def __str__(self) -> str:
-        return f"{self.amount:,} {self.currency}"
-
-
-def allocate(total: Decimal, weights: list[Decimal], currency: str) -> list[Decimal]:
-    """Split ``total`` in proportion to ``weights`` so the parts sum exactly to ``total``.
-
-    Largest-remainder method in minor units: each part gets the floor of its share and the
-    leftover units go to the largest remainders (ties to the earliest). Example: 10.00 over
-    three equal weights gives 3.34, 3.33, 3.33.
-    """
-    if not weights:
-        raise MoneyError("nothing to allocate to")
-    if any(w < 0 for w in weights):
-        raise MoneyError("weights must not be negative")
-    weight_sum = sum(weights, Decimal(0))
-    if weight_sum == 0:
-        raise MoneyError("weights sum to zero")
-    units = to_minor_units(total, currency)
-    sign = -1 if units < 0 else 1
-    units = abs(units)
-    exact = [Decimal(units) * w / weight_sum for w in weights]
-    floors = [int(share) for share in exact]
-    leftover = units - sum(floors)
-    order = sorted(range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:leftover]:
-        floors[i] += 1
-    return [from_minor_units(sign * part, currency) for part in floors]
