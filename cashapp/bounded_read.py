@@ -57,7 +57,7 @@ def read_bounded(path: Path, max_bytes: int, max_ratio: int) -> bytes:
         raise FileRefused(f"too large to read: out of memory after {size:,} bytes") from exc
 
 
-def _gunzip(handle: BinaryIO, size: int, max_bytes: int, max_ratio: int) -> bytes:
+def _gunzip(handle: BinaryIO, size: int, max_bytes: int, max_ratio: int) -> bytes:  # noqa: C901 - gzip.decompress's member loop, with both ceilings checked per chunk
     """Decompress member after member, ``EXPAND_CHUNK`` at most per step.
 
     Like :func:`gzip.decompress`: members follow one another, zero padding after the last

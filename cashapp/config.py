@@ -341,7 +341,7 @@ def register_source_validator(
     _SOURCE_VALIDATORS[name] = validate
 
 
-def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:
+def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:  # noqa: C901 - one flat block per config section, in file order
     """Validate a parsed TOML document and build the :class:`Config`."""
     sections = {
         "database",

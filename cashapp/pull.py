@@ -87,7 +87,7 @@ def _stripe_settings(config: Config) -> tuple[str, str | None, Path]:
     return env_name, str(base) if base else None, landing
 
 
-def pull_stripe(
+def pull_stripe(  # noqa: C901 - the fetch loop: paging, the high-water mark and each API error named
     store: Store, config: Config, *, since: date | None = None, actor: str = "cli"
 ) -> PullOutcome:
     """Fetch Stripe balance transactions (source expanded) since the high-water mark."""

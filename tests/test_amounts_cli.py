@@ -254,9 +254,7 @@ def test_a_payment_above_the_configured_ceiling_refuses_the_file_naming_the_line
     assert cli("ingest", path, config=config).code == 0
 
 
-def test_the_default_ceiling_refuses_a_hundred_trillion(
-    cli: CliRunner, db: Path, book: Path
-) -> None:
+def test_the_default_ceiling_refuses_a_hundred_trillion(cli: CliRunner, book: Path) -> None:
     path = book / "absurd.bai2"
     path.write_bytes(_bai2("USD", amount="1000000000.01"))
     result = cli("ingest", path)
@@ -381,9 +379,8 @@ def test_a_date_format_that_cannot_read_a_full_date_is_a_config_error(
 # --- exceptions list refuses values that do not exist -----------------------------------------
 
 
-def test_exceptions_list_with_an_unknown_type_names_the_valid_ones(
-    cli: CliRunner, book: Path
-) -> None:
+@pytest.mark.usefixtures("book")
+def test_exceptions_list_with_an_unknown_type_names_the_valid_ones(cli: CliRunner) -> None:
     result = cli("exceptions", "list", "--type", "shortpay")
     assert result.code == 2
     assert "shortpay" in result.stderr
@@ -391,9 +388,8 @@ def test_exceptions_list_with_an_unknown_type_names_the_valid_ones(
     assert cli("exceptions", "list", "--type", "short_payment").code == 0
 
 
-def test_exceptions_list_with_an_unknown_status_names_the_valid_ones(
-    cli: CliRunner, book: Path
-) -> None:
+@pytest.mark.usefixtures("book")
+def test_exceptions_list_with_an_unknown_status_names_the_valid_ones(cli: CliRunner) -> None:
     result = cli("exceptions", "list", "--status", "closed")
     assert result.code == 2
     assert "closed" in result.stderr

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from cashapp.domain import FileRefused
 from cashapp.money import MoneyError, check_currency
-from connectors.base import ExtractContext, ExtractResult
-from connectors.camt.connector import CAMT053, CAMT054, CamtConnector, detect_family
+from connectors.base import Connector, ExtractContext, ExtractResult
+from connectors.camt.connector import CAMT053, CAMT054, detect_family
 from connectors.camt.writer import (
     CamtEntry,
     CamtStatement,
@@ -50,7 +50,7 @@ def _conformance(name: str) -> bytes:
     return path.read_bytes()
 
 
-def _connector_for(data: bytes) -> CamtConnector:
+def _connector_for(data: bytes) -> Connector:
     return CAMT054 if detect_family(data[:2048]) == "camt.054" else CAMT053
 
 

@@ -92,7 +92,7 @@ def test_secrets_are_not_a_config_value() -> None:
         parse_config({"company": {"api_key": "sk_live_123"}})
 
 
-def test_the_ingest_ceiling_and_import_profiles_are_read(tmp_path: Path) -> None:
+def test_the_ingest_ceiling_and_import_profiles_are_read() -> None:
     assert parse_config({}).ingest.max_payment_amount == Decimal("1000000000.00")
     config = parse_config(
         {

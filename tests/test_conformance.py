@@ -27,7 +27,7 @@ def _rows() -> list[tuple[str, str]]:
 def _payment_count(db: Path) -> int:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return int(con.execute("SELECT count(*) FROM payments").fetchone()[0])  # type: ignore[index]
+        return int(con.execute("SELECT count(*) FROM payments").fetchall()[0][0])
     finally:
         con.close()
 

@@ -344,7 +344,7 @@ def test_an_invalid_profile_in_the_context_refuses_the_file_not_a_traceback() ->
 
 # --------------------------------------------------------------------------- round trip
 
-_CELL = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30).map(str.strip)
+_CELL = st.text(st.characters(exclude_categories=["Cs"]), max_size=30).map(str.strip)
 
 
 @st.composite

@@ -27,10 +27,10 @@ from cashapp.bench.fuzz import (
     classify,
     minimise,
     run_fuzz,
-    seeds,
     target,
 )
 from cashapp.bench.fuzz_mutate import mutate_json, mutate_text
+from cashapp.bench.fuzz_seeds import seeds
 from cashapp.domain import FileRefused
 from cashapp.money import MoneyError, parse_amount
 from connectors.base import ExtractContext
@@ -132,7 +132,8 @@ def test_the_oracle_names_a_record_ingest_would_refuse() -> None:
 def _fragile(data: bytes) -> object:
     """A parser with two bugs, to see the harness catch, tell apart and shrink them."""
     if data.startswith(b"{"):
-        return {}[data]  # KeyError
+        missing: dict[bytes, object] = {}
+        return missing[data]  # KeyError
     if b"!" in data:
         raise ZeroDivisionError("bang")
     raise FileRefused("not for me", "line 1")

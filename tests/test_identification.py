@@ -386,10 +386,10 @@ def test_truncated_names_in_bulk_are_the_truncated_name_index_answer(
             "INSERT INTO customers VALUES (?, ?, '', 'USD', 'NET30', ?, ?, ?)",
             [customer_id, name, name_key(name), now, now],
         )
-    for customer, payer in aliases:
+    for customer, paid_by in aliases:
         store.execute(
             "INSERT OR IGNORE INTO customer_aliases VALUES (?, 'name', ?, 'test', ?, 'test')",
-            [f"K{customer:02d}", name_key(payers[payer]), now],
+            [f"K{customer:02d}", name_key(payers[paid_by]), now],
         )
     _pay(store, "t", *((payer, "100.00", "", "") for payer in payers))
     build_customer_hits(store, NameSettings(90, 5))

@@ -199,7 +199,7 @@ class _Delegating:
         self.name = name
         self.mode = mode
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         return False
 
     def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
@@ -280,7 +280,7 @@ def test_workers_must_be_positive(store: Store) -> None:
         ingest_paths(store, [], Config(), workers=0)
 
 
-def test_a_record_listed_twice_with_remittance_lines_is_stored_once(tmp_path: Path) -> None:
+def test_a_record_listed_twice_with_remittance_lines_is_stored_once() -> None:
     from cashapp.domain import PaymentRecord, RemittanceLine
     from cashapp.ingest.write import write_result
     from cashapp.store import open_store

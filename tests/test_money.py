@@ -226,9 +226,11 @@ def test_sql_amounts_are_written_with_their_currencys_decimals() -> None:
 
     from cashapp.money import sql_amount_text
 
-    rows = duckdb.sql(
+    relation = duckdb.sql(
         f"SELECT {sql_amount_text('a', 'c')} FROM (VALUES"
         " (588.79::DECIMAL(18,4), 'USD'), (5000::DECIMAL(18,4), 'JPY'),"
         " (1.25::DECIMAL(18,4), 'KWD'), (-13.45::DECIMAL(18,4), 'EUR')) t(a, c)"
-    ).fetchall()
+    )
+    assert relation is not None  # a SELECT always gives a relation
+    rows = relation.fetchall()
     assert [r[0] for r in rows] == ["588.79", "5000", "1.250", "-13.45"]

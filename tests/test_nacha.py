@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import gzip
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -63,15 +65,29 @@ def _batch(company_id: str, *entries: AchEntry, sec: str = "CCD") -> AchBatch:
     )
 
 
-def _entry(code: str, amount: str, **kwargs: object) -> AchEntry:
-    fields: dict[str, object] = {
-        "rdfi_routing": "011000015",
-        "account": "4455667788",
-        "individual_id": "CUST-1",
-        "name": "CONTOSO LLC",
-    }
-    fields.update(kwargs)
-    return AchEntry(code, amount=Decimal(amount), **fields)  # type: ignore[arg-type]
+class _EntryFields(TypedDict, total=False):
+    """The :class:`AchEntry` fields a test sets over :func:`_entry`'s defaults."""
+
+    rdfi_routing: str
+    account: str
+    individual_id: str
+    name: str
+    addenda: tuple[str, ...]
+    return_reason: str
+    original_trace: str
+    trace_sequence: int | None
+
+
+def _entry(code: str, amount: str, **kwargs: Unpack[_EntryFields]) -> AchEntry:
+    entry = AchEntry(
+        code,
+        rdfi_routing="011000015",
+        account="4455667788",
+        amount=Decimal(amount),
+        individual_id="CUST-1",
+        name="CONTOSO LLC",
+    )
+    return replace(entry, **kwargs)
 
 
 def _records(data: bytes) -> list[str]:
@@ -439,7 +455,7 @@ def test_writer_blocks_to_ten_records_and_is_deterministic() -> None:
         {"addenda": ("A" * 81,)},
     ],
 )
-def test_writer_refuses_fields_that_do_not_fit(bad: dict[str, object]) -> None:
+def test_writer_refuses_fields_that_do_not_fit(bad: _EntryFields) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - the message varies with the field
         _file(_batch(OURS, _entry("27", "1.00", **bad)))
 

@@ -138,11 +138,11 @@ def test_sync_pages_restarts_on_mutation_and_stores_posted_money_in(
     assert "nothing new" in again.stdout
 
 
+@pytest.mark.usefixtures("plaid_server")
 def test_bad_credentials_stop_with_a_clear_message(
     cli: CliRunner,
     tmp_path: Path,
     httpserver: HTTPServer,
-    plaid_server: FakePlaid,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PLAID_CLIENT_ID", "client-1")

@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pytest
@@ -32,8 +33,13 @@ def _record(amount: str, statement: str = "s1", account: str = "**1234") -> Paym
     )
 
 
-def _balance(kind: str, amount: str, as_of: date = D1, statement: str = "s1") -> AccountBalance:
-    return AccountBalance("**1234", "EUR", as_of, kind, Decimal(amount), statement=statement)  # type: ignore[arg-type]
+BalanceKind = Literal["opening", "closing", "available", "other"]  # AccountBalance.kind
+
+
+def _balance(
+    kind: BalanceKind, amount: str, as_of: date = D1, statement: str = "s1"
+) -> AccountBalance:
+    return AccountBalance("**1234", "EUR", as_of, kind, Decimal(amount), statement=statement)
 
 
 def test_a_statement_whose_lines_add_up_ties_out() -> None:
@@ -41,7 +47,7 @@ def test_a_statement_whose_lines_add_up_ties_out() -> None:
         [_record("100.00"), _record("-30.50")],
         [_balance("opening", "1000.00"), _balance("closing", "1069.50")],
     )
-    assert (check.status, check.difference, check.movement_count) == ("tied", 0, 2)
+    assert (check.status, check.difference, check.movement_count) == ("tied", Decimal(0), 2)
 
 
 def test_a_missing_line_is_a_break_with_its_difference() -> None:

@@ -160,11 +160,11 @@ def test_pull_pages_through_saves_the_pages_and_ingests_them(
     con.close()
 
 
+@pytest.mark.usefixtures("stripe_server")
 def test_a_bad_key_stops_with_a_clear_message_and_no_secret(
     cli: CliRunner,
     tmp_path: Path,
     httpserver: HTTPServer,
-    stripe_server: FakeStripe,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_wrong_key_123")

@@ -18,7 +18,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.conftest import CliRunner
 from tests.test_cli import _statement
-from tests.test_plaid_pull import FakePlaid, _config, plaid_server
+from tests.test_plaid_pull import _config, plaid_server
 
 __all__ = ["plaid_server"]  # the fixture, imported to be used here
 
@@ -113,11 +113,11 @@ def test_import_warnings_reach_json_and_stderr(cli: CliRunner, tmp_path: Path) -
     assert json.loads(row["warnings"]) == [expected]
 
 
+@pytest.mark.usefixtures("plaid_server")
 def test_pull_warnings_reach_json_and_stderr(
     cli: CliRunner,
     tmp_path: Path,
     httpserver: HTTPServer,
-    plaid_server: FakePlaid,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("PLAID_CLIENT_ID", "client-1")

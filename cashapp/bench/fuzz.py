@@ -425,13 +425,13 @@ def fuzz_parser(
         counted = _EXECUTED.findall(text) or _DONE.findall(text)
         done = int(counted[-1]) if counted else int(stats.get("executions", 0))
         if code != 0:  # libFuzzer stopped it: a hang, memory or a fatal error
-            crashes.append(_fatal(parser, text, out, work, code))
+            crashes.append(_fatal(parser, text, out, code))
         return FuzzOutcome(parser, done, elapsed, tuple(crashes))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _fatal(parser: str, log: str, out: Path, work: Path, code: int) -> Crash:
+def _fatal(parser: str, log: str, out: Path, code: int) -> Crash:
     if "ERROR: libFuzzer: timeout" in log:
         kind = "timeout"
     elif "out-of-memory" in log:

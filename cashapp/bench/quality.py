@@ -650,7 +650,7 @@ class _Generator:
         return [i for i in self.invoices if i.customer is customer and i.open_amount > 0]
 
     def _free(
-        self, where: Callable[[_Invoice], bool] = lambda i: True, *, special: bool = False
+        self, where: Callable[[_Invoice], bool] = lambda _: True, *, special: bool = False
     ) -> list[_Invoice]:
         """Open invoices no payment uses yet; special customers' only when asked for."""
         return [
@@ -663,12 +663,12 @@ class _Generator:
         ]
 
     def _free_of(
-        self, customer: _Customer, where: Callable[[_Invoice], bool] = lambda i: True
+        self, customer: _Customer, where: Callable[[_Invoice], bool] = lambda _: True
     ) -> list[_Invoice]:
         return self._free(lambda i: i.customer is customer and where(i), special=True)
 
     def _take(
-        self, where: Callable[[_Invoice], bool] = lambda i: True, *, special: bool = False
+        self, where: Callable[[_Invoice], bool] = lambda _: True, *, special: bool = False
     ) -> _Invoice:
         pool = self._free(where, special=special)
         if not pool:
@@ -860,7 +860,7 @@ class _Generator:
     def _ref_multi_invoice(self) -> None:
         options = ("bai2-ach", "camt053", "csv", "mt940-dutch", "nacha-ccd", "ofx-xml", "bai2-wire")
         for turn in range(self.per_case):
-            group = self._several(self.rng.randint(2, 3), lambda i: True)
+            group = self._several(self.rng.randint(2, 3), lambda _: True)
             text = _join_keys([i.key for i in group], turn % 6)
             name = group[0].customer.name
             fmt = self._carries(options, turn, name, text)
@@ -873,7 +873,7 @@ class _Generator:
         """Structured remittance (CTX 820 RMR lines, camt RfrdDocInf) paying each in full."""
         options = ("nacha-ctx", "camt054", "nacha-ctx", "camt053")
         for turn in range(self.per_case):
-            group = self._several(self.rng.randint(2, 4), lambda i: True)
+            group = self._several(self.rng.randint(2, 4), lambda _: True)
             lines = [RemittanceLine(i.number, "IV", i.open_amount, i.amount) for i in group]
             amount = sum((i.open_amount for i in group), Decimal(0))
             customer = group[0].customer
@@ -1274,7 +1274,7 @@ class _Generator:
             )
 
     def _amount_invoice(
-        self, customers: Sequence[_Customer], where: Callable[[_Invoice], bool] = lambda i: True
+        self, customers: Sequence[_Customer], where: Callable[[_Invoice], bool] = lambda _: True
     ) -> _Invoice:
         """A free invoice whose open amount no other open invoice of its customer has."""
         pool = [

@@ -48,7 +48,7 @@ def decide(
         decision = PRIMITIVE_FUNCTIONS[rule.primitive](payment, rule, book, settings)
         if decision is not None:
             return decision
-    exception = exception_for(payment, book, settings)
+    exception = exception_for(payment, book)
     customer = identified(
         payment, ("account", "customer_id", "exact_name", "truncated_name", "alias", "reference")
     )

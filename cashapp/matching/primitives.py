@@ -140,7 +140,7 @@ def _discounts(p: PaymentToMatch, invoices: Sequence[OpenInvoice]) -> list[Decim
     return out
 
 
-def _ref_discount(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
+def _ref_discount(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -177,7 +177,7 @@ def _ref_writeoff(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) 
     return _applied_decision(p, allocs)
 
 
-def _ref_duplicate(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
+def _ref_duplicate(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
     invoices = referenced_invoices(p, book, rule.references)
     if not invoices or any(i.open_amount > 0 for i in invoices):
         return None
@@ -202,7 +202,7 @@ def _ref_duplicate(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings)
     return Decision(p.payment_id, "unapplied", _customer_of(invoices), (), (exc,))
 
 
-def _ref_over(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
+def _ref_over(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -246,7 +246,7 @@ def _line_amounts(p: PaymentToMatch, invoices: Sequence[OpenInvoice]) -> list[De
     return known
 
 
-def _ref_short(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
+def _ref_short(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -326,7 +326,7 @@ def _candidates(p: PaymentToMatch, methods: Sequence[str]) -> list[str]:
     return sorted({hit.customer_id for hit in p.customers if hit.method in methods})
 
 
-def _cust_single(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
+def _cust_single(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
     candidates = _candidates(p, rule.identify)
     everyone = {hit.customer_id for hit in p.customers}
     if not candidates or len(everyone) > MAX_CANDIDATE_CUSTOMERS:

@@ -61,7 +61,7 @@ def compile_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
 
 
-def extract_references(text: str, patterns: tuple[str, ...] = ()) -> list[Reference]:
+def extract_references(text: str, patterns: tuple[str, ...] = ()) -> list[Reference]:  # noqa: C901 - one branch per reference shape, in precedence order
     """All invoice/PO candidates in ``text``, in order, without repeats.
 
     ``patterns`` are the team's own shapes (one capture group: the invoice number); what

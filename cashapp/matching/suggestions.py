@@ -43,7 +43,7 @@ _SUGGESTION_SEARCH = EngineSettings(
 )
 
 
-def _suggest(p: PaymentToMatch, book: Book, s: EngineSettings) -> list[Suggestion]:
+def _suggest(p: PaymentToMatch, book: Book) -> list[Suggestion]:  # noqa: C901 - one flat pass per kind of hint (named, same amount, combination, nearest)
     scored: dict[tuple[str, ...], Suggestion] = {}
 
     def add(sug: Suggestion) -> None:
@@ -150,8 +150,8 @@ def _unidentified(p: PaymentToMatch, suggestions: tuple[Suggestion, ...]) -> Rai
     )
 
 
-def exception_for(p: PaymentToMatch, book: Book, s: EngineSettings) -> RaisedException:
-    suggestions = tuple(_suggest(p, book, s))
+def exception_for(p: PaymentToMatch, book: Book) -> RaisedException:
+    suggestions = tuple(_suggest(p, book))
     referenced = referenced_invoices(p, book, ("invoice", "po", "structured", "bare"))
     wrong_currency = [i for i in referenced if i.currency != p.currency]
     customers = {c.customer_id for c in p.customers}

@@ -59,11 +59,11 @@ class CamtConnector:
         self.name = name
         self.families = families
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         """True when the file starts like a camt message of this connector's family."""
         return detect_family(head) in self.families
 
-    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:  # noqa: ARG002 - the Connector protocol's signature
         """Parse one camt file; a broken file raises :class:`FileRefused`."""
         try:
             message = load_message(data)

@@ -72,7 +72,7 @@ def parse_decimal(raw: str) -> Decimal:
         raise FieldError(f"amount {raw.strip()!r} is not a decimal number") from exc
 
 
-def to_money(value: Decimal, currency: str, where: str, issues: list[Issue]) -> Decimal:
+def to_money(value: Decimal, currency: str, where: str, issues: list[Issue]) -> Decimal:  # noqa: ARG001 - the (where, issues) every camt field reader takes; read_money passes them on
     """``value`` as stored money, in the currency's minor unit, or a refusal.
 
     Finer than the currency allows (``10.125`` CHF) is refused, as by every other

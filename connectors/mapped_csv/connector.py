@@ -109,7 +109,7 @@ class CsvProfile:
         profile._check(where)
         return profile
 
-    def _check(self, where: str) -> None:
+    def _check(self, where: str) -> None:  # noqa: C901 - one check per profile setting, each refusing by name
         if self.amount_column and (self.debit_column or self.credit_column):
             raise CsvProfileError(
                 f"{where}.amount_column: set either amount_column or debit_column + "
@@ -337,7 +337,7 @@ def _names(header: list[str]) -> dict[int, str]:
     return {index: cell.strip() for index, cell in enumerate(header)}
 
 
-def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") -> ExtractResult:
+def read_csv(data: bytes, profile: CsvProfile, default_currency: str = "USD") -> ExtractResult:  # noqa: C901 - the row loop: one refusal per way a row can be bad, each naming its line
     """Read one CSV export with ``profile``; raises :class:`FileRefused` naming the line."""
     try:
         text = _decode(data, profile.encoding)
@@ -529,14 +529,14 @@ class CsvMappedConnector:
         """``[sources.csv.<bank>]``: every profile, as :func:`validate_csv_profiles` reads it."""
         validate_csv_profiles(table, prefix)
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         """Always False: only :func:`profile_for` (which sees the config) can tell."""
         return False
 
     def profile_for(self, head: bytes, context: ExtractContext) -> CsvProfile | None:
         return profile_for(head, context)
 
-    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:  # noqa: ARG002 - the Connector protocol's signature
         try:
             profiles = _profiles(context)
             if not profiles:

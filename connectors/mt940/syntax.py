@@ -140,7 +140,7 @@ def normalize_text(text: str) -> list[str]:
     return text.translate(_CONTROL).split("\n")
 
 
-def split_statements(lines: list[str]) -> tuple[list[Field], list[StatementBlock]]:
+def split_statements(lines: list[str]) -> tuple[list[Field], list[StatementBlock]]:  # noqa: C901 - one pass over the lines: one branch per field boundary case
     """Group lines into fields and fields into statements, in one pass.
 
     Returns the fields found before the first ``:20:`` (a fragment: the caller decides)

@@ -95,11 +95,11 @@ class PlaidConnector:
 
     name = SOURCE
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         text = head.decode("utf-8", "replace")
         return text.lstrip()[:1] == "{" and '"plaid_sync"' in text
 
-    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:  # noqa: ARG002 - the Connector protocol's signature
         try:
             document = json.loads(data, parse_float=Decimal)
         except (ValueError, UnicodeDecodeError) as exc:

@@ -109,7 +109,7 @@ class PlastiqConnector:
                 raise SettingsError(f"{prefix}.columns.{name}: unknown column (known: {known})")
             settings_str(f"{prefix}.columns.{name}", header)
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         text = head.decode("utf-8", "replace").lstrip("\ufeff")
         if text.lstrip()[:1] in ("{", "["):
             return '"targetAmount"' in text or '"sourceAmount"' in text
@@ -119,7 +119,7 @@ class PlastiqConnector:
         names = {_norm(n.strip().strip('"')) for n in first[0].split(",")}
         return all(column in names for column in REQUIRED)
 
-    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:  # noqa: ARG002 - the Connector protocol's signature
         text = decode_text(data).lstrip("\ufeff")
         if text.lstrip()[:1] in ("{", "["):
             return read_rows(_api_rows(text), context)

@@ -91,12 +91,12 @@ class StripeApiConnector:
 
     name = NAME
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         text = head.decode("utf-8", "replace")
         opens_json = text.lstrip()[:1] in ("{", "[")
         return opens_json and '"object"' in text and '"balance_transaction"' in text
 
-    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:  # noqa: ARG002 - the Connector protocol's signature
         try:
             document = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:

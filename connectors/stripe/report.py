@@ -82,11 +82,11 @@ class StripeReportConnector:
 
     name = SOURCE
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         first = head.decode("utf-8", "replace").lstrip("\ufeff").splitlines()[:1]
         return bool(first) and _header_fits(first[0])
 
-    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:  # noqa: ARG002 - the Connector protocol's signature
         text = decode_text(data).lstrip("\ufeff")
         # newline="": the reader itself ends a line at CR, LF or CRLF, and keeps quoted ones
         reader = csv.DictReader(io.StringIO(text, newline=""))
