@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from cashapp.domain import SettingsError, check_settings_keys, settings_str, settings_validators
 from cashapp.money import MAX_AMOUNT, MoneyError, check_currency, parse_amount
@@ -207,9 +207,7 @@ def _decimal_mark(key: str, value: object) -> str:
 
 def _import_profile(prefix: str, value: object, fields: tuple[str, ...]) -> ImportProfile:
     table = _table(prefix, value)
-    # customers carry neither dates nor amounts: only their columns are mapped
-    formats = {"date_format", "decimal"} if "amount" in fields else set()
-    _check_keys(prefix, table, {"columns", *formats})
+    _check_keys(prefix, table, _import_keys(fields))
     return ImportProfile(
         columns=_column_map(f"{prefix}.columns", table.get("columns", {}), fields),
         date_format=(
@@ -219,6 +217,12 @@ def _import_profile(prefix: str, value: object, fields: tuple[str, ...]) -> Impo
         ),
         decimal=_decimal_mark(f"{prefix}.decimal", table.get("decimal", ".")),
     )
+
+
+def _import_keys(fields: tuple[str, ...]) -> frozenset[str]:
+    """The keys of an ``[import.*]`` table: customers carry neither dates nor amounts, so
+    only their columns are mapped."""
+    return frozenset({"columns", "date_format", "decimal"} if "amount" in fields else {"columns"})
 
 
 def _str_list(key: str, value: object) -> list[str]:
@@ -233,7 +237,7 @@ def _table(key: str, value: object) -> dict[str, Any]:
     return value
 
 
-def _check_keys(prefix: str, table: Mapping[str, object], allowed: set[str]) -> None:
+def _check_keys(prefix: str, table: Mapping[str, object], allowed: Set[str]) -> None:
     try:
         check_settings_keys(prefix, table, allowed)
     except SettingsError as exc:
@@ -285,8 +289,14 @@ def _patterns(key: str, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
+#: The keys of the ``[sources.*]`` tables config checks itself (the pull settings); each
+#: configurable connector declares and checks its own.
+_STRIPE_KEYS: Final = frozenset({"api_key_env", "api_base", "landing"})
+_PLAID_KEYS: Final = frozenset({"client_id_env", "secret_env", "host", "landing", "items"})
+
+
 def _validate_stripe_source(prefix: str, table: Mapping[str, object]) -> None:
-    _check_keys(prefix, table, {"api_key_env", "api_base", "landing"})
+    _check_keys(prefix, table, _STRIPE_KEYS)
     for key in ("api_key_env", "api_base", "landing"):
         if key in table:
             _str(f"{prefix}.{key}", table[key])
@@ -307,7 +317,7 @@ def _env_name(key: str, value: object) -> str:
 
 
 def _validate_plaid_source(prefix: str, table: Mapping[str, object]) -> None:
-    _check_keys(prefix, table, {"client_id_env", "secret_env", "host", "landing", "items"})
+    _check_keys(prefix, table, _PLAID_KEYS)
     for key in ("client_id_env", "secret_env"):
         if key in table:
             _env_name(f"{prefix}.{key}", table[key])
@@ -341,31 +351,57 @@ def register_source_validator(
     _SOURCE_VALIDATORS[name] = validate
 
 
+#: The keys of the sections :func:`parse_config` reads key by key. ``matching``, ``ingest``
+#: and ``accounts`` have their own tables (``_MATCHING_KEYS``, ``_INGEST_KEYS``,
+#: ``DEFAULT_ACCOUNTS``); ``import`` and ``sources`` hold tables of their own.
+_SECTION_KEYS: Final[Mapping[str, frozenset[str]]] = {
+    "database": frozenset({"path"}),
+    "company": frozenset({"name", "ach_company_ids", "default_currency"}),
+    "approval": frozenset({"write_off_limit", "refund_limit"}),
+    "inbox": frozenset({"path", "archive"}),
+    "schedule": frozenset({"cron", "timezone"}),
+    "query": frozenset({"timeout_seconds"}),
+}
+_IMPORT_TABLES: Final = frozenset({"customers", "invoices"})
+_SECTIONS: Final = frozenset(
+    {*_SECTION_KEYS, "matching", "ingest", "accounts", "import", "sources"}
+)
+
+
+def accepted_keys() -> tuple[str, ...]:
+    """Every key of the config file that config itself reads, dotted
+    (``matching.fuzzy_threshold``), sorted; ``*`` stands for a name the file chooses (a
+    Plaid item).
+
+    Read from the same allow-lists :func:`parse_config` checks against, so a key added
+    there is listed here, and ``tests/test_config.py`` then wants it documented in
+    ``config.example.toml``. A connector's own ``[sources.<format>]`` table is not listed:
+    config does not import connectors; each declares its keys (``SETTINGS_KEYS``).
+    """
+    keys = [f"{section}.{key}" for section, names in _SECTION_KEYS.items() for key in names]
+    keys += [f"matching.{key}" for key in _MATCHING_KEYS]
+    keys += [f"ingest.{key}" for key in _INGEST_KEYS]
+    keys += [f"accounts.{key}" for key in DEFAULT_ACCOUNTS]
+    for table, fields in (("customers", CUSTOMER_FIELDS), ("invoices", INVOICE_FIELDS)):
+        keys += [f"import.{table}.{key}" for key in _import_keys(fields) - {"columns"}]
+        keys += [f"import.{table}.columns.{name}" for name in fields]
+    keys += [f"sources.stripe.{key}" for key in _STRIPE_KEYS]
+    keys += [f"sources.plaid.{key}" for key in _PLAID_KEYS - {"items"}] + ["sources.plaid.items.*"]
+    return tuple(sorted(keys))
+
+
 def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:  # noqa: C901 - one flat block per config section, in file order
     """Validate a parsed TOML document and build the :class:`Config`."""
-    sections = {
-        "database",
-        "company",
-        "matching",
-        "approval",
-        "sources",
-        "inbox",
-        "schedule",
-        "accounts",
-        "import",
-        "ingest",
-        "query",
-    }
-    _check_keys("config", data, sections)
+    _check_keys("config", data, _SECTIONS)
     kwargs: dict[str, Any] = {"source_path": source_path}
 
     database = _table("database", data.get("database", {}))
-    _check_keys("database", database, {"path"})
+    _check_keys("database", database, _SECTION_KEYS["database"])
     if "path" in database:
         kwargs["database_path"] = _str("database.path", database["path"])
 
     company = _table("company", data.get("company", {}))
-    _check_keys("company", company, {"name", "ach_company_ids", "default_currency"})
+    _check_keys("company", company, _SECTION_KEYS["company"])
     if "name" in company:
         kwargs["company_name"] = _str("company.name", company["name"])
     if "ach_company_ids" in company:
@@ -397,7 +433,7 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:  
     kwargs["ingest"] = IngestConfig(**ingest_values)
 
     approval = _table("approval", data.get("approval", {}))
-    _check_keys("approval", approval, {"write_off_limit", "refund_limit"})
+    _check_keys("approval", approval, _SECTION_KEYS["approval"])
     for name in ("write_off_limit", "refund_limit"):
         if name in approval:
             kwargs[name] = _money(f"approval.{name}", approval[name])
@@ -417,14 +453,14 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:  
     kwargs["sources"] = sources
 
     inbox = _table("inbox", data.get("inbox", {}))
-    _check_keys("inbox", inbox, {"path", "archive"})
+    _check_keys("inbox", inbox, _SECTION_KEYS["inbox"])
     if "path" in inbox:
         kwargs["inbox_path"] = _str("inbox.path", inbox["path"])
     if "archive" in inbox:
         kwargs["inbox_archive"] = _str("inbox.archive", inbox["archive"])
 
     schedule = _table("schedule", data.get("schedule", {}))
-    _check_keys("schedule", schedule, {"cron", "timezone"})
+    _check_keys("schedule", schedule, _SECTION_KEYS["schedule"])
     if "cron" in schedule:
         cron = _str("schedule.cron", schedule["cron"])
         if len(cron.split()) != 5:
@@ -441,14 +477,14 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:  
     }
 
     query = _table("query", data.get("query", {}))
-    _check_keys("query", query, {"timeout_seconds"})
+    _check_keys("query", query, _SECTION_KEYS["query"])
     if "timeout_seconds" in query:
         kwargs["query_timeout_seconds"] = _int(1, 86_400)(
             "query.timeout_seconds", query["timeout_seconds"]
         )
 
     imports = _table("import", data.get("import", {}))
-    _check_keys("import", imports, {"customers", "invoices"})
+    _check_keys("import", imports, _IMPORT_TABLES)
     if "customers" in imports:
         profile = _import_profile("import.customers", imports["customers"], CUSTOMER_FIELDS)
         kwargs["customer_columns"] = profile.columns

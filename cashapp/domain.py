@@ -13,7 +13,7 @@ into our account is positive, money out is negative.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -178,7 +178,7 @@ def settings_validators() -> Mapping[str, SettingsValidator]:
     return dict(_SETTINGS_VALIDATORS)
 
 
-def check_settings_keys(prefix: str, table: Mapping[str, object], allowed: set[str]) -> None:
+def check_settings_keys(prefix: str, table: Mapping[str, object], allowed: Set[str]) -> None:
     """Refuse a key of ``table`` that is not in ``allowed``, listing the known ones."""
     for name in table:
         if name not in allowed:

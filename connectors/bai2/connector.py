@@ -74,6 +74,8 @@ from connectors.bank_text import parse_bank_text
 from connectors.base import ExtractContext, ExtractResult, decode_text, register
 
 SOURCE: Final = "bai2"
+#: The keys of ``[sources.bai2]`` (tests/test_config.py wants each documented).
+SETTINGS_KEYS: Final = frozenset({"strict_control_totals"})
 _NAMES: Final = {
     "01": "file header",
     "02": "group header",
@@ -459,7 +461,7 @@ class Bai2Connector:
 
     def validate_settings(self, prefix: str, table: Mapping[str, object]) -> None:
         """``[sources.bai2]``: ``strict_control_totals`` (true refuses every tie-out break)."""
-        check_settings_keys(prefix, table, {"strict_control_totals"})
+        check_settings_keys(prefix, table, SETTINGS_KEYS)
         if not isinstance(table.get("strict_control_totals", False), bool):
             raise SettingsError(f"{prefix}.strict_control_totals: expected true or false")
 

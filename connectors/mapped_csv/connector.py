@@ -193,6 +193,8 @@ _KEY_TYPES: Final[dict[str, type]] = {
     "reference_column": str,
     "account": str,
 }
+#: Every key a profile table may set (tests/test_config.py wants each documented).
+PROFILE_KEYS: Final = frozenset(_KEY_TYPES)
 _TYPE_NAMES: Final = {str: "a string", int: "an integer", bool: "true or false"}
 
 

@@ -75,6 +75,8 @@ from connectors.mt940.syntax import (
 )
 
 NAME: Final = "mt940"
+#: The keys of ``[sources.mt940]`` (tests/test_config.py wants each documented).
+SETTINGS_KEYS: Final = frozenset({"decimal"})
 
 _OPENING: Final = ("60F", "60M", "60")
 _CLOSING: Final = ("62F", "62M", "62")
@@ -651,7 +653,7 @@ class Mt940Connector:
 
     def validate_settings(self, prefix: str, table: Mapping[str, object]) -> None:
         """``[sources.mt940]``: ``decimal``, the separator (SWIFT's ``,`` or a bank's ``.``)."""
-        check_settings_keys(prefix, table, {"decimal"})
+        check_settings_keys(prefix, table, SETTINGS_KEYS)
         if table.get("decimal", ",") not in (",", "."):
             raise SettingsError(f'{prefix}.decimal: expected "," (SWIFT) or "."')
 

@@ -55,6 +55,8 @@ from connectors.base import ExtractContext, ExtractResult, decode_text, register
 from connectors.csv_rows import check_header, check_row_width
 
 SOURCE: Final = "plastiq"
+#: The keys of ``[sources.plastiq]``: ``columns``, a table keyed by :data:`COLUMNS`.
+SETTINGS_KEYS: Final = frozenset({"columns"})
 REQUIRED: Final = ("payment id", "payment date", "payer business name", "amount")
 #: The receiver export's columns (normalized); ``[sources.plastiq] columns`` maps any of
 #: them to another header, e.g. ``payment_id = "Transaction Reference"``.
@@ -97,7 +99,7 @@ class PlastiqConnector:
 
     def validate_settings(self, prefix: str, table: Mapping[str, object]) -> None:
         """``[sources.plastiq] columns``: our column name = the header in your export."""
-        check_settings_keys(prefix, table, {"columns"})
+        check_settings_keys(prefix, table, SETTINGS_KEYS)
         columns = table.get("columns", {})
         if not isinstance(columns, Mapping):
             raise SettingsError(
