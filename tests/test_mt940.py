@@ -11,14 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import connectors.mt940.connector as mt940_connector
+import connectors.mt940.entries as mt940_entries
 from cashapp.domain import FileRefused
 from cashapp.masking import mask_account
 from cashapp.money import from_minor_units, minor_units
 from cashapp.statements import break_issues, check_statements
 from connectors.base import ExtractContext, ExtractResult, decode_text
-from connectors.mt940.connector import Mt940Connector, classify, source_reference
+from connectors.mt940.connector import Mt940Connector
 from connectors.mt940.details import parse_details
+from connectors.mt940.entries import classify, source_reference
 from connectors.mt940.syntax import Field, read_statement_line
 from connectors.mt940.writer import Layout, Statement, StatementTransaction, write_mt940
 
@@ -380,7 +381,7 @@ def test_unexpected_error_inside_the_parser_becomes_a_refusal(
     def explode(text: str) -> None:  # noqa: ARG001 - stands in for parse_details(text)
         raise IndexError("boom")
 
-    monkeypatch.setattr(mt940_connector, "parse_details", explode)
+    monkeypatch.setattr(mt940_entries, "parse_details", explode)
     with pytest.raises(FileRefused, match="IndexError") as refused:
         extract(HEADER + ":60F:C240101EUR0,00\n:61:240105C1,00NTRFNONREF\n:86:X\n-\n")
     assert refused.value.location == "line 1"

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from cashapp.domain import FileRefused, RemittanceLine
 from connectors.base import ExtractContext, ExtractResult
 from connectors.nacha.connector import NachaConnector
-from connectors.nacha.records import RETURN_REASONS, return_class, split_records
+from connectors.nacha.layout import RETURN_REASONS, return_class
+from connectors.nacha.records import split_records
 from connectors.nacha.writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
 from connectors.nacha.x12_820 import parse_820, read_delimiters
 

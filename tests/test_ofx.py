@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from cashapp.domain import FileRefused, stable_key
 from cashapp.money import MoneyError, from_minor_units
 from connectors.base import ExtractContext, ExtractResult
-from connectors.ofx.connector import OfxConnector, parse_ofx_amount, parse_ofx_date
+from connectors.ofx.connector import OfxConnector
+from connectors.ofx.markup import parse_ofx_amount, parse_ofx_date
 from connectors.ofx.writer import OfxStatement, OfxTransaction, write_ofx
 
 CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"

@@ -3,7 +3,7 @@
 Design note. DESIGN's ``source`` vocabulary has ``camt053`` and ``camt054``, so two
 connector objects share one parser (:mod:`connectors.camt.xml_tree` loads the XML safely,
 :mod:`connectors.camt.fields` reads one transaction, :mod:`connectors.camt.parse` turns
-entries into payments):
+entries into payments, with :mod:`connectors.camt.entries` and :mod:`connectors.camt.balances`):
 
 * ``camt053`` takes camt.053 statements and camt.052 account reports. camt.052 is the
   intraday sibling of the statement (same ``ReportEntry`` structure, same account, the

@@ -8,6 +8,9 @@ camt.052/053/054 versions .001.02 to .001.08 (ISO 20022 message definition repor
   no exponent, at most 5 fraction digits. An amount finer than its currency is kept exactly
   with a warning when DECIMAL(18,4) can hold it (a trailing-zero ``8.850`` is simply 8.85),
   and refused when it cannot: rounding money is not a parser's call.
+* the credit/debit indicator ``CdtDbtInd`` is ``CRDT`` or ``DBIT`` (:func:`read_indicator`),
+  anything else or none is a broken field; :func:`with_sign` applies it to an amount, which
+  carries no sign of its own.
 * dates are ``Dt`` (``2017-04-01``, some banks append a zone, ``2017-04-01+02:00``) or
   ``DtTm``; the business date is the calendar date the bank wrote.
 * parties: ``RltdPties/Dbtr/Nm`` up to .001.07, ``Dbtr/Pty/Nm`` from .001.08; accounts
@@ -101,6 +104,21 @@ def read_money(element: ET.Element, where: str, issues: list[Issue]) -> tuple[De
     except MoneyError as exc:
         raise FieldError(f"the amount's currency {raw_currency!r} is not an ISO 4217 code") from exc
     return to_money(parse_decimal(element.text or ""), currency, where, issues), currency
+
+
+def read_indicator(element: ET.Element, whose: str) -> bool:
+    """``CdtDbtInd``: True for CRDT, False for DBIT; anything else is a broken file."""
+    indicator = text(element, "CdtDbtInd")
+    if indicator == "CRDT":
+        return True
+    if indicator == "DBIT":
+        return False
+    found = f"found {indicator!r}" if indicator else "it is missing"
+    raise FieldError(f"{whose} credit/debit indicator (CdtDbtInd) must be CRDT or DBIT; {found}")
+
+
+def with_sign(magnitude: Decimal, credit: bool) -> Decimal:
+    return magnitude if credit else -magnitude
 
 
 def read_date(parent: ET.Element, tag: str) -> date | None:

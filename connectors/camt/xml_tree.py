@@ -71,7 +71,7 @@ class CamtMessage:
     block_tag: str  # "Rpt", "Stmt" or "Ntfctn"
     blocks: tuple[ET.Element, ...]
     #: the parsed bytes when every tag in them is written without a prefix, so an
-    #: element's source text can be cut out of them (see camt_parse's raw text)
+    #: element's source text can be cut out of them (see :mod:`connectors.camt.raw_text`)
     plain_source: bytes | None = None
 
 

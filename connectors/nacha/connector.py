@@ -1,8 +1,8 @@
 """NACHA (ACH) connector: entry detail records -> payments, returns and NOCs.
 
 Design note (NACHA Operating Rules, Appendix One file exchange and Appendix Three record
-formats; layouts in :mod:`connectors.nacha.records`, the CTX 820 in
-:mod:`connectors.nacha.x12_820`).
+formats; positions and code tables in :mod:`connectors.nacha.layout`, the record layer
+in :mod:`connectors.nacha.records`, the CTX 820 in :mod:`connectors.nacha.x12_820`).
 
 *Structure.* One file header (1); batches of header (5), entries (6) each followed by
 its addenda (7), and a batch control (8); one file control (9); then 9-filler. Anything
@@ -69,7 +69,7 @@ from cashapp.domain import FileRefused, Issue, PaymentRecord, stable_key
 from cashapp.masking import mask_account
 from cashapp.money import MoneyError, check_currency, from_minor_units, minor_units
 from connectors.base import ExtractContext, ExtractResult, decode_text, register
-from connectors.nacha.records import (
+from connectors.nacha.layout import (
     BC_COUNT,
     BC_CREDIT,
     BC_DEBIT,
@@ -94,6 +94,8 @@ from connectors.nacha.records import (
     IAT_DEST_CURRENCY,
     IAT_ORIGIN_CURRENCY,
     ID_NAME_LAYOUT,
+)
+from connectors.nacha.records import (
     EntryError,
     EntryFacts,
     PhysicalFile,

@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Final
 
 from cashapp.domain import RemittanceLine
-from connectors.nacha.records import (
+from connectors.nacha.layout import (
     BLOCKING_FACTOR,
     CREDIT_DIGITS,
     CTX_LAYOUT,
@@ -32,8 +32,8 @@ from connectors.nacha.records import (
     HASH_MODULUS,
     ID_NAME_LAYOUT,
     RECORD_LENGTH,
-    is_digits,
 )
+from connectors.nacha.records import is_digits
 
 _MAX_CENTS: Final = 9_999_999_999  # a ten-digit amount field
 _ADDENDA_INFO: Final = 80
