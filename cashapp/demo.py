@@ -16,101 +16,54 @@ application team meets every morning, each written the way a bank would send it:
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from cashapp.config import CUSTOMER_FIELDS, INVOICE_FIELDS, Config
-from cashapp.csvsafe import write_csv
+from cashapp.bench.synthetic.bankfiles import (
+    ACH_OPERATOR,
+    OUR_ACH_COMPANY_ID,
+    OUR_ROUTING,
+    ach_credit_detail,
+    bai2_file,
+    bank_charges,
+    collection_batch,
+    created_at,
+    debit_entry,
+    incoming_credit,
+    return_entry,
+    tied_account,
+    wire_detail,
+)
+from cashapp.bench.synthetic.ledger import (
+    Customer,
+    Invoice,
+    InvoiceNumbers,
+    invoice_number,
+    random_amount,
+    write_customers,
+    write_invoices,
+)
+from cashapp.bench.synthetic.names import DEMO_NAMES, ap_mailbox, bank_name, trade_name
+from cashapp.config import Config
 from cashapp.domain import RemittanceLine
 from cashapp.ingest import FileOutcome, ingest_paths
 from cashapp.masterdata import ImportSummary, import_customers, import_invoices
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.money import quantize
 from cashapp.store import Store
-from connectors.bai2.writer import Bai2Account, Bai2Transaction, movement, write_bai2
+from connectors.bai2.writer import Bai2Transaction
 from connectors.nacha.writer import AchBatch, AchEntry, ctx_820_addenda, write_nacha
 
 BUSINESS_DAY = date(2026, 11, 20)
-OUR_ACH_COMPANY_ID = "1987654321"
-OUR_ROUTING = "021000021"
 
-_FIRST = [
-    "Acme",
-    "Globex",
-    "Initech",
-    "Umbrella",
-    "Stark",
-    "Wayne",
-    "Wonka",
-    "Tyrell",
-    "Cyberdyne",
-    "Soylent",
-    "Hooli",
-    "Vandelay",
-    "Pied Piper",
-    "Dunder",
-    "Gringotts",
-    "Oscorp",
-    "Nakatomi",
-    "Monarch",
-    "Sterling",
-    "Prestige",
-    "Bluth",
-    "Kramerica",
-    "Massive",
-    "Virtucon",
-    "Aperture",
-    "Black Mesa",
-    "Gekko",
-    "Duff",
-    "Krusty",
-    "Paper Street",
-    "Los Pollos",
-    "Bubba Gump",
-    "Ollivanders",
-    "Spacely",
-    "Cogswell",
-    "Zorg",
-    "Ghostbusters",
-    "Genco",
-    "Sirius",
-    "Planet",
-]
-_TRADE = [
-    "Industries",
-    "Logistics",
-    "Foods",
-    "Tooling",
-    "Medical",
-    "Supply",
-    "Construction",
-    "Analytics",
-    "Energy",
-    "Textiles",
-    "Robotics",
-    "Packaging",
-]
-_SUFFIX = ["Inc", "LLC", "Corp", "Co", "Ltd", "Holdings", "Inc.", "L.L.C."]
-
-
-@dataclass(frozen=True, slots=True)
-class DemoCustomer:
-    customer_id: str
-    name: str
-    terms: str
-
-
-@dataclass(slots=True)
-class DemoInvoice:
-    number: str
-    customer: DemoCustomer
-    invoice_date: date
-    amount: Decimal
-    open_amount: Decimal
-    terms: str
-    po_number: str = ""
+#: The demo's reference shapes (its own: ``INVOICE 100123`` in capitals, no ``INV 1``).
+_SHAPES = ("INV-{n}", "INV{n}", "INVOICE {n}", "inv-{n}", "#{n}", "{n}")
+_OUR_ACCOUNT = "123456789"
+_CUSTOMER_BANK = "091000019"  # the routing of every demo customer's bank
+_CUSTOMER_ODFI = _CUSTOMER_BANK[:8]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,53 +78,57 @@ class DemoResult:
 @dataclass(slots=True)
 class _Book:
     rng: random.Random
-    customers: list[DemoCustomer] = field(default_factory=list)
-    invoices: list[DemoInvoice] = field(default_factory=list)
-    used: set[str] = field(default_factory=set)
+    customers: list[Customer] = field(default_factory=list)
+    invoices: list[Invoice[Customer]] = field(default_factory=list)
 
-    def take(self, predicate: object = None) -> DemoInvoice:
+    def take(
+        self, predicate: Callable[[Invoice[Customer]], bool] | None = None
+    ) -> Invoice[Customer]:
         """An unused open invoice (deterministic choice)."""
-        pool = [i for i in self.invoices if i.number not in self.used and i.open_amount > 0]
-        pool = [i for i in pool if predicate is None or predicate(i)]  # type: ignore[operator]
+        pool = [i for i in self.invoices if not i.reserved and i.open_amount > 0]
+        pool = [i for i in pool if predicate is None or predicate(i)]
         invoice = self.rng.choice(pool)
-        self.used.add(invoice.number)
+        invoice.reserved = True
         return invoice
 
-    def of_customer(self, customer: DemoCustomer) -> list[DemoInvoice]:
-        return [i for i in self.invoices if i.customer == customer and i.number not in self.used]
+    def of_customer(self, customer: Customer) -> list[Invoice[Customer]]:
+        return [i for i in self.invoices if i.customer is customer and not i.reserved]
 
-
-def _money(rng: random.Random, low: int, high: int) -> Decimal:
-    return Decimal(rng.randint(low * 100, high * 100)).scaleb(-2)
+    def take_with_others(self, count: int) -> list[Invoice[Customer]]:
+        """An unused invoice and up to ``count`` more open ones of the same customer."""
+        first = self.take()
+        others = [i for i in self.of_customer(first.customer) if i.open_amount > 0][:count]
+        for other in others:
+            other.reserved = True
+        return [first, *others]
 
 
 def build_book(seed: int) -> _Book:
     """Customers and invoices; every fourth customer has 2/10 NET30 terms."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible sample book, not a secret
     book = _Book(rng)
-    names: set[str] = set()
+    firsts: set[str] = set()
     for n in range(40):
         while True:
-            name = f"{rng.choice(_FIRST)} {rng.choice(_TRADE)} {rng.choice(_SUFFIX)}"
-            if name.split()[0] not in {x.split()[0] for x in names}:
+            name = trade_name(rng, DEMO_NAMES)
+            if name.split()[0] not in firsts:
                 break
-        names.add(name)
+        firsts.add(name.split()[0])
         terms = "2/10 NET30" if n % 4 == 0 else "NET30"
-        book.customers.append(DemoCustomer(f"C{1001 + n}", name, terms))
-    number = 100100
+        book.customers.append(Customer(f"C{1001 + n}", name, terms, ap_mailbox(name)))
+    numbers = InvoiceNumbers(100100, 3)
     for customer in book.customers:
         for _ in range(rng.randint(3, 7)):
-            number += rng.randint(1, 3)
+            number = numbers.next(rng)
             age = rng.randint(2, 60)
-            amount = _money(rng, 150, 24000)
+            amount = random_amount(rng, 150, 24000)
             book.invoices.append(
-                DemoInvoice(
-                    f"INV-{number}",
+                Invoice(
+                    number,
                     customer,
                     BUSINESS_DAY - timedelta(days=age),
                     amount,
                     amount,
-                    customer.terms,
                     f"PO-{rng.randint(40000, 49999)}",
                 )
             )
@@ -181,47 +138,18 @@ def build_book(seed: int) -> _Book:
 def write_master_files(book: _Book, folder: Path) -> tuple[Path, Path]:
     """The ERP's customer and invoice lists, as CSV a person may open (cells escaped)."""
     folder.mkdir(parents=True, exist_ok=True)
-    customers = folder / "customers.csv"
-    with customers.open("w", newline="", encoding="utf-8") as fh:
-        write_csv(
-            fh,
-            CUSTOMER_FIELDS,
-            (
-                [c.customer_id, c.name, f"ap@{c.name.split()[0].lower()}.example", "USD", c.terms]
-                for c in book.customers
-            ),
-            lineterminator="\r\n",
-        )
-    invoices = folder / "invoices.csv"
-    with invoices.open("w", newline="", encoding="utf-8") as fh:
-        write_csv(
-            fh,
-            INVOICE_FIELDS,
-            (
-                [
-                    i.number,
-                    i.customer.customer_id,
-                    i.invoice_date.isoformat(),
-                    (i.invoice_date + timedelta(days=30)).isoformat(),
-                    str(i.amount),
-                    str(i.open_amount),
-                    "USD",
-                    i.po_number,
-                    i.terms,
-                ]
-                for i in book.invoices
-            ),
-            lineterminator="\r\n",
-        )
-    return customers, invoices
+    return (
+        write_customers(folder / "customers.csv", book.customers, lineterminator="\r\n"),
+        write_invoices(folder / "invoices.csv", book.invoices, lineterminator="\r\n"),
+    )
 
 
-def _bank_name(name: str, limit: int) -> str:
-    """Banks upper-case and truncate names (NACHA: 16 or 22 characters)."""
-    return name.upper().replace(".", "")[:limit]
+def _shown(name: str, limit: int) -> str:
+    """The payer name as a NACHA field carries it (16 or 22 characters)."""
+    return bank_name(name)[:limit]
 
 
-def _incoming_credit(
+def _customer_credit(
     payer: str,
     company_id: str,
     sec_code: str,
@@ -230,11 +158,15 @@ def _incoming_credit(
     addenda: tuple[str, ...],
 ) -> AchBatch:
     """A customer's ACH credit to our account: one batch, one entry, its remittance addenda."""
-    entry = AchEntry(
-        "22", OUR_ROUTING, "123456789", amount, individual_id, "OUR COMPANY", addenda=addenda
-    )
-    return AchBatch(
-        _bank_name(payer, 16), company_id, sec_code, "PAYMENT", BUSINESS_DAY, "09100001", (entry,)
+    return incoming_credit(
+        _shown(payer, 16),
+        company_id,
+        sec_code,
+        "PAYMENT",
+        BUSINESS_DAY,
+        _CUSTOMER_ODFI,
+        (OUR_ROUTING, _OUR_ACCOUNT, amount, individual_id),
+        addenda=addenda,
     )
 
 
@@ -246,49 +178,30 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:  # noqa: C901 - w
 
     def wire(amount: Decimal, payer: str, obi: str) -> None:
         tx.append(
-            Bai2Transaction(
-                "195",
-                amount,
-                f"FW{next(ref)}",
-                "",
-                f"ORG={payer.upper()} OBI={obi} BNF=OUR COMPANY",
-            )
+            Bai2Transaction("195", amount, f"FW{next(ref)}", "", wire_detail(payer.upper(), obi))
         )
 
     def ach_credit(amount: Decimal, payer: str, memo: str) -> None:
-        tx.append(
-            Bai2Transaction(
-                "165",
-                amount,
-                f"AC{next(ref)}",
-                "",
-                f"ORIG CO NAME:{_bank_name(payer, 16)} ORIG ID:{rng.randint(10**8, 10**9)}"
-                f" DESC DATE:{BUSINESS_DAY:%y%m%d} ENTRY DESCR:PAYMENT {memo}".rstrip(),
-            )
-        )
+        company, company_id = _shown(payer, 16), str(rng.randint(10**8, 10**9))
+        text = ach_credit_detail(company, company_id, BUSINESS_DAY, "PAYMENT", memo)
+        tx.append(Bai2Transaction("165", amount, f"AC{next(ref)}", "", text))
 
     # 1. exact single-invoice wires, reference written many ways
-    shapes = ["INV-{n}", "INV{n}", "INVOICE {n}", "inv-{n}", "#{n}", "{n}"]
     for k in range(12):
         inv = book.take()
-        digits = inv.number.split("-")[1]
-        wire(inv.open_amount, inv.customer.name, shapes[k % len(shapes)].format(n=digits))
+        wire(inv.open_amount, inv.customer.name, _SHAPES[k % len(_SHAPES)].format(n=inv.key))
     # 2. one payment, several invoices of one customer named
     for _ in range(3):
-        first = book.take()
-        others = [i for i in book.of_customer(first.customer) if i.open_amount > 0][:2]
-        for o in others:
-            book.used.add(o.number)
-        group = [first, *others]
-        memo = "INV " + ", ".join(i.number.split("-")[1] for i in group)
-        ach_credit(sum((i.open_amount for i in group), Decimal(0)), first.customer.name, memo)
+        group = book.take_with_others(2)
+        memo = "INV " + ", ".join(i.key for i in group)
+        ach_credit(sum((i.open_amount for i in group), Decimal(0)), group[0].customer.name, memo)
     # 3. no reference, exact amount, payer known by name
     for _ in range(6):
         inv = book.take()
         ach_credit(inv.open_amount, inv.customer.name, "")
     # 4. early-payment discount taken (2/10 NET30, invoice within 10 days)
     for _ in range(2):
-        inv = book.take(lambda i: i.terms.startswith("2/10"))
+        inv = book.take(lambda i: i.customer.terms.startswith("2/10"))
         inv.invoice_date = BUSINESS_DAY - timedelta(days=4)
         discount = quantize(inv.open_amount * Decimal("0.02"), "USD", exact=False)
         wire(inv.open_amount - discount, inv.customer.name, f"INV {inv.number} LESS 2PCT")
@@ -307,35 +220,24 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:  # noqa: C901 - w
     # 8. a payer nobody knows; a known payer with two open invoices of the same amount
     wire(Decimal("1234.56"), "NORTHWIND TRADERS", "CONSULTING RETAINER")
     twin = book.take()
-    clone = DemoInvoice(
-        f"INV-{int(twin.number.split('-')[1]) + 500000}",
+    clone = Invoice(
+        invoice_number(int(twin.key) + 500000),
         twin.customer,
         twin.invoice_date,
         twin.amount,
         twin.open_amount,
-        twin.terms,
+        reserved=True,
     )
     book.invoices.append(clone)
-    book.used.add(clone.number)
     ach_credit(twin.open_amount, twin.customer.name, "")
     # 9. a bank fee and an outgoing payment: not receivables
-    tx.append(Bai2Transaction("698", Decimal("45.00"), "SC0001", "", "ACCOUNT ANALYSIS FEE"))
-    tx.append(Bai2Transaction("495", Decimal("12500.00"), "OW0001", "", "WIRE TO PAYROLL"))
+    tx += bank_charges("SC0001", "OW0001")
 
-    opening = Decimal("184250.00")
-    closing = opening + sum((movement(t) for t in tx), Decimal(0))
-    account = Bai2Account("123456789", "USD", tuple(tx), opening, closing)
-    created = datetime(BUSINESS_DAY.year, BUSINESS_DAY.month, BUSINESS_DAY.day, 6, 0, tzinfo=UTC)
+    created = created_at(BUSINESS_DAY, 6)
     bai2 = folder / "bank-statement.bai2"
+    account = tied_account(_OUR_ACCOUNT, tx, Decimal("184250.00"))
     bai2.write_bytes(
-        write_bai2(
-            [account],
-            sender="021000021",
-            receiver="OURCO",
-            file_id="1",
-            created=created,
-            as_of=BUSINESS_DAY,
-        )
+        bai2_file(account, sender=OUR_ROUTING, file_id="1", created=created, as_of=BUSINESS_DAY)
     )
 
     # NACHA receipt: CCD+ and CTX credits from customers, our own debit collections.
@@ -343,7 +245,7 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:  # noqa: C901 - w
     for k in range(3):
         inv = book.take()
         batches.append(
-            _incoming_credit(
+            _customer_credit(
                 inv.customer.name,
                 f"1{rng.randint(10**8, 10**9 - 1)}",
                 "CCD",
@@ -352,52 +254,33 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:  # noqa: C901 - w
                 (f"RMR*IV*{inv.number}*PI*{inv.open_amount}\\",),
             )
         )
-    first = book.take()
-    group = [first, *[i for i in book.of_customer(first.customer) if i.open_amount > 0][:2]]
-    for i in group:
-        book.used.add(i.number)
+    group = book.take_with_others(2)
     lines = [RemittanceLine(i.number, "IV", i.open_amount, i.amount) for i in group]
     batches.append(
-        _incoming_credit(
-            first.customer.name,
+        _customer_credit(
+            group[0].customer.name,
             "1555000111",
             "CTX",
             sum((i.open_amount for i in group), Decimal(0)),
             "CTX0001",
-            ctx_820_addenda(first.customer.name, lines),
+            ctx_820_addenda(group[0].customer.name, lines),
         )
     )
-    collections = []
+    collections: list[AchEntry] = []
     for seq in range(1, 5):
         inv = book.take()
+        account_number = f"{rng.randint(10**7, 10**9)}"
+        name = _shown(inv.customer.name, 22)
         collections.append(
-            AchEntry(
-                "27",
-                "091000019",
-                f"{rng.randint(10**7, 10**9)}",
-                inv.open_amount,
-                inv.number,
-                _bank_name(inv.customer.name, 22),
-                trace_sequence=seq,
-            )
+            debit_entry(_CUSTOMER_BANK, account_number, inv.open_amount, inv.number, name, seq)
         )
-    batches.append(
-        AchBatch(
-            "OUR COMPANY",
-            OUR_ACH_COMPANY_ID,
-            "CCD",
-            "AR DEBIT",
-            BUSINESS_DAY,
-            OUR_ROUTING[:8],
-            tuple(collections),
-        )
-    )
+    batches.append(collection_batch(collections, BUSINESS_DAY, OUR_ROUTING[:8]))
     nacha = folder / "ach-receipts.ach"
     nacha.write_bytes(
         write_nacha(
             batches,
             immediate_destination=OUR_ROUTING,
-            immediate_origin="0910000019",
+            immediate_origin=ACH_OPERATOR,
             created=created,
         )
     )
@@ -405,32 +288,22 @@ def write_bank_files(book: _Book, folder: Path) -> list[Path]:  # noqa: C901 - w
     # The bank returns the first collection: R01 insufficient funds.
     returned = collections[0]
     original_trace = f"{OUR_ROUTING[:8]}{1:07d}"  # the collection's trace: ODFI + sequence
-    returns = AchBatch(
-        "OUR COMPANY",
-        OUR_ACH_COMPANY_ID,
-        "CCD",
-        "AR DEBIT",
-        BUSINESS_DAY + timedelta(days=2),
-        "09100001",
-        (
-            AchEntry(
-                "26",
-                "091000019",
-                returned.account,
-                returned.amount,
-                returned.individual_id,
-                returned.name,
-                return_reason="R01",
-                original_trace=original_trace,
-            ),
-        ),
+    back = return_entry(
+        _CUSTOMER_BANK,
+        returned.account,
+        returned.amount,
+        returned.individual_id,
+        returned.name,
+        reason="R01",
+        original_trace=original_trace,
     )
+    returns = collection_batch([back], BUSINESS_DAY + timedelta(days=2), _CUSTOMER_ODFI)
     ret = folder / "ach-returns.ach"
     ret.write_bytes(
         write_nacha(
             [returns],
             immediate_destination=OUR_ROUTING,
-            immediate_origin="0910000019",
+            immediate_origin=ACH_OPERATOR,
             created=created + timedelta(days=2),
             file_id_modifier="B",
         )
