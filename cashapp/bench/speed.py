@@ -15,19 +15,34 @@ end up in the queue. Generation is seeded and deterministic.
 from __future__ import annotations
 
 import contextlib
-import csv
 import random
 import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
-from connectors.nacha.writer import AchBatch, AchEntry, write_nacha
+from cashapp.bench.synthetic.bankfiles import (
+    bai2_file,
+    created_at,
+    incoming_credit,
+    wire_detail,
+)
+from cashapp.bench.synthetic.ledger import (
+    PREFIXED_SHAPES,
+    Customer,
+    Invoice,
+    from_cents,
+    invoice_number,
+    write_customers,
+    write_invoices,
+)
+from cashapp.bench.synthetic.names import ledger_name, unique_ledger_names
+from connectors.bai2.writer import Bai2Account, Bai2Transaction
+from connectors.nacha.writer import AchBatch, write_nacha
 
 T = TypeVar("T")
 
@@ -36,153 +51,18 @@ OUR_ROUTING = "091000019"
 FILE_SIZE = 100_000  # payments per NACHA file: a large bank's daily receipt file
 WIRE_SHARE = 0.05  # of payments arriving as BAI2 wires
 
-_FIRST = [
-    "Acme",
-    "Apex",
-    "Atlas",
-    "Beacon",
-    "Birch",
-    "Blue",
-    "Bright",
-    "Canyon",
-    "Cedar",
-    "Cobalt",
-    "Crest",
-    "Delta",
-    "Eagle",
-    "Ember",
-    "Evergreen",
-    "Falcon",
-    "Forge",
-    "Frontier",
-    "Golden",
-    "Granite",
-    "Harbor",
-    "Highland",
-    "Horizon",
-    "Iron",
-    "Juniper",
-    "Keystone",
-    "Lakeside",
-    "Liberty",
-    "Lumen",
-    "Maple",
-    "Meridian",
-    "Metro",
-    "Summit",
-    "Northern",
-    "Oak",
-    "Orion",
-    "Pacific",
-    "Pinnacle",
-    "Pioneer",
-    "Prairie",
-    "Quantum",
-    "Redwood",
-    "Ridge",
-    "River",
-    "Rocky",
-    "Sierra",
-    "Silver",
-    "Spruce",
-    "Sterling",
-    "Stone",
-    "Sun",
-    "Titan",
-    "Trident",
-    "Union",
-    "Valley",
-    "Vanguard",
-    "Vertex",
-    "Vista",
-    "Western",
-    "Willow",
-    "Zenith",
-]
-_SECOND = [
-    "Agri",
-    "Bay",
-    "Bridge",
-    "Coast",
-    "Core",
-    "Creek",
-    "Field",
-    "Gate",
-    "Hill",
-    "Lake",
-    "Line",
-    "Mark",
-    "Mill",
-    "Park",
-    "Peak",
-    "Point",
-    "Port",
-    "Rock",
-    "Shore",
-    "Side",
-    "Spring",
-    "Star",
-    "Tech",
-    "Town",
-    "Ward",
-    "Water",
-    "Way",
-    "Wood",
-    "Works",
-]
-_TRADE = [
-    "Plumbing Supply",
-    "Plumbing Services",
-    "Electric",
-    "Electrical Contractors",
-    "Logistics",
-    "Freight",
-    "Foods",
-    "Food Service",
-    "Medical",
-    "Dental Group",
-    "Construction",
-    "Builders",
-    "Hardware",
-    "Industrial",
-    "Manufacturing",
-    "Packaging",
-    "Printing",
-    "Software",
-    "Systems",
-    "Consulting",
-    "Engineering",
-    "Auto Parts",
-    "Motors",
-    "Farms",
-    "Dairy",
-    "Bakery",
-    "Restaurants",
-    "Hospitality",
-    "Property Management",
-    "Realty",
-    "Landscaping",
-    "Cleaning Services",
-    "Security",
-    "Telecom",
-    "Energy",
-    "Solar",
-    "Pharmacy",
-    "Labs",
-    "Textiles",
-    "Furniture",
-    "Paper Products",
-    "Chemicals",
-    "Plastics",
-    "Metals",
-    "Steel",
-    "Lumber",
-    "Marine",
-    "Aviation",
-    "Transport",
-    "Staffing",
-]
-_SUFFIX = ("Inc", "LLC", "Corp", "Co", "Ltd", "LP", "Holdings", "Inc.", "L.L.C.", "")
+#: The speed book's invoice list: the columns a large ERP export has (no PO, no terms).
+INVOICE_COLUMNS = (
+    "invoice_number",
+    "customer_id",
+    "invoice_date",
+    "due_date",
+    "amount",
+    "currency",
+)
+#: How the speed book's customers' banks write a customer's ACH credit to us.
+_OUR_ACCOUNT = "000123456789"
+_CUSTOMER_ODFI = "09100001"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,53 +131,15 @@ def reset_peak_rss() -> None:
         Path("/proc/self/clear_refs").write_text("5")
 
 
-_SYLLABLES = (
-    "al bar ben cor dan del el fen gar hal ion jor kal len mar nor or pel quin ros sal ten ul var "
-    "wen yor zan bro cla dre fra gri kro pla stra tri vel"
-)
-
-_SYLLABLE_LIST = _SYLLABLES.split()
-
-
-def _coined_word(rng: random.Random) -> str:
-    """A made-up brand word (Kalvaros, Trimen): 200k customers need more than a dictionary."""
-    return "".join(rng.choice(_SYLLABLE_LIST) for _ in range(rng.randint(2, 3))).capitalize()
-
-
-def company_name(rng: random.Random) -> str:
-    """A plausible company name; the same first words recur with different trades."""
-    first = rng.choice(_FIRST) if rng.random() < 0.5 else _coined_word(rng)
-    if rng.random() < 0.6:
-        first = f"{first} {rng.choice(_SECOND)}"
-    suffix = rng.choice(_SUFFIX)
-    name = f"{first} {rng.choice(_TRADE)}"
-    return f"{name} {suffix}" if suffix else name
-
-
-def _unique_names(rng: random.Random, count: int) -> list[str]:
-    names: list[str] = []
-    seen: set[str] = set()
-    while len(names) < count:
-        name = company_name(rng)
-        key = name.upper()
-        if key in seen:  # a real ledger keeps look-alikes apart by a number or place
-            name = f"{name} #{len(names)}"
-            key = name.upper()
-        seen.add(key)
-        names.append(name)
-    return names
+def _rmr_amount(cents: int) -> str:
+    """The amount an RMR segment of the speed book carries: trailing zeros dropped
+    (``1234.5``, ``1234``), as the book has always been written."""
+    return str(Decimal(cents) / 100)
 
 
 def _reference_text(rng: random.Random, number: int) -> str:
-    shape = rng.randrange(6)
-    return (
-        f"INV-{number}",
-        f"INV{number}",
-        f"INV {number}",
-        f"inv-{number}",
-        f"#{number}",
-        f"Invoice {number}",
-    )[shape]
+    """One invoice reference, in one of the shapes with a prefix."""
+    return PREFIXED_SHAPES[rng.randrange(len(PREFIXED_SHAPES))].format(n=number)
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
@@ -317,70 +159,55 @@ def generate_speed_book(  # noqa: C901 - a straight script: checks its sizes, th
     folder.mkdir(parents=True, exist_ok=True)
     inbox = folder / "inbox"
     inbox.mkdir(exist_ok=True)
-    names = _unique_names(rng, customers)
-    customers_csv = folder / "customers.csv"
-    with customers_csv.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["customer_id", "name", "email", "currency", "terms"])
-        for n, name in enumerate(names):
-            writer.writerow([f"C{n + 1:07d}", name, "", "USD", "NET30"])
+    book = [
+        Customer(f"C{n + 1:07d}", name, "NET30")
+        for n, name in enumerate(unique_ledger_names(rng, customers))
+    ]
+    customers_csv = write_customers(folder / "customers.csv", book, lineterminator="\r\n")
     invoice_customer = [rng.randrange(customers) for _ in range(invoices)]
     invoice_cents = [rng.randrange(5_000, 5_000_000) for _ in range(invoices)]
-    invoices_csv = folder / "invoices.csv"
     first_number = 1_000_000
-    with invoices_csv.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            ["invoice_number", "customer_id", "invoice_date", "due_date", "amount", "currency"]
-        )
-        for i in range(invoices):
-            issued = BUSINESS_DAY - timedelta(days=rng.randrange(10, 70))
-            writer.writerow(
-                [
-                    f"INV-{first_number + i}",
-                    f"C{invoice_customer[i] + 1:07d}",
-                    issued.isoformat(),
-                    (issued + timedelta(days=30)).isoformat(),
-                    f"{Decimal(invoice_cents[i]) / 100:.2f}",
-                    "USD",
-                ]
-            )
+    ledger = []
+    for i in range(invoices):
+        amount = from_cents(invoice_cents[i])
+        issued = BUSINESS_DAY - timedelta(days=rng.randrange(10, 70))
+        customer = book[invoice_customer[i]]
+        ledger.append(Invoice(invoice_number(first_number + i), customer, issued, amount, amount))
+    invoices_csv = write_invoices(
+        folder / "invoices.csv", ledger, columns=INVOICE_COLUMNS, lineterminator="\r\n"
+    )
     paid = rng.sample(range(invoices), payments)
     ach: list[AchBatch] = []
     wires: list[Bai2Transaction] = []
     for k, i in enumerate(paid):
         shape = rng.random()
-        customer = invoice_customer[i]
-        payer = names[customer]
-        amount = Decimal(invoice_cents[i]) / 100
+        customer_index = invoice_customer[i]
+        payer = book[customer_index].name
+        amount = ledger[i].amount
         if shape < 0.10:  # a stranger: no customer of ours, no reference
-            payer = company_name(rng).upper() + " TRUST"
+            payer = ledger_name(rng).upper() + " TRUST"
             memo = ""
         elif shape < 0.35:  # no reference: name and amount must do
             memo = ""
         else:
             memo = _reference_text(rng, first_number + i)
         if rng.random() < WIRE_SHARE:
-            text = f"ORG={payer.upper()} OBI={memo or 'PAYMENT'} BNF=OUR COMPANY"
+            text = wire_detail(payer.upper(), memo or "PAYMENT")
             wires.append(Bai2Transaction("195", amount, f"FW{k:09d}", "", text))
             continue
-        addenda = (f"RMR*IV*{memo}**{amount}\\",) if memo else ()
-        entry = AchEntry(
-            "22", OUR_ROUTING, "000123456789", amount, f"P{k:014d}", "OUR COMPANY", addenda
-        )
-        company_id = f"1{customer:09d}"
         ach.append(
-            AchBatch(
+            incoming_credit(
                 payer.upper()[:16],
-                company_id,
+                f"1{customer_index:09d}",
                 "CCD",
                 "PAYMENT",
                 BUSINESS_DAY,
-                "09100001",
-                (entry,),
+                _CUSTOMER_ODFI,
+                (OUR_ROUTING, _OUR_ACCOUNT, amount, f"P{k:014d}"),
+                addenda=(f"RMR*IV*{memo}**{_rmr_amount(invoice_cents[i])}\\",) if memo else (),
             )
         )
-    created = datetime(2026, 11, 20, 6, tzinfo=UTC)
+    created = created_at(BUSINESS_DAY, 6)
     files: list[Path] = []
     for n, chunk in enumerate(_chunks(ach, FILE_SIZE)):
         path = inbox / f"ach-receipts-{n + 1:03d}.ach"
@@ -388,7 +215,7 @@ def generate_speed_book(  # noqa: C901 - a straight script: checks its sizes, th
             write_nacha(
                 chunk,
                 immediate_destination=OUR_ROUTING,
-                immediate_origin="091000019",
+                immediate_origin=OUR_ROUTING,
                 created=created,
                 file_id_modifier=chr(ord("A") + n % 26),
             )
@@ -396,16 +223,9 @@ def generate_speed_book(  # noqa: C901 - a straight script: checks its sizes, th
         files.append(path)
     if wires:
         path = inbox / "wires.bai2"
-        account = Bai2Account("000123456789", "USD", tuple(wires))
+        account = Bai2Account(_OUR_ACCOUNT, "USD", tuple(wires))
         path.write_bytes(
-            write_bai2(
-                [account],
-                sender="091000019",
-                receiver="OURCO",
-                file_id="1",
-                created=created,
-                as_of=BUSINESS_DAY,
-            )
+            bai2_file(account, sender=OUR_ROUTING, file_id="1", created=created, as_of=BUSINESS_DAY)
         )
         files.append(path)
     return SpeedBook(
