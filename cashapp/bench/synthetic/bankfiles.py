@@ -67,11 +67,16 @@ def bank_charges(fee_ref: str, payroll_ref: str) -> tuple[Bai2Transaction, Bai2T
     )
 
 
+def ledger_closing(opening: Decimal, transactions: Iterable[Bai2Transaction]) -> Decimal:
+    """The closing ledger balance: ``opening`` plus the day's credits less its debits."""
+    return opening + sum((movement(t) for t in transactions), Decimal(0))
+
+
 def tied_account(
     number: str, transactions: Sequence[Bai2Transaction], opening: Decimal
 ) -> Bai2Account:
     """A USD account whose closing ledger is ``opening`` plus the day's movements."""
-    closing = opening + sum((movement(t) for t in transactions), Decimal(0))
+    closing = ledger_closing(opening, transactions)
     return Bai2Account(number, "USD", tuple(transactions), opening, closing)
 
 
