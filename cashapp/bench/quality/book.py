@@ -47,6 +47,7 @@ from cashapp.bench.quality.labels import (
     Label,
     sorted_apps,
 )
+from cashapp.bench.quality.records import Payment, PlatformRecord
 from cashapp.bench.synthetic.ledger import (
     Customer,
     Invoice,
@@ -70,39 +71,6 @@ class BookCustomer(Customer):
 
 
 BookInvoice = Invoice[BookCustomer]
-
-
-@dataclass(frozen=True, slots=True)
-class Payment:
-    """One bank payment of the book, as its file shape will carry it."""
-
-    fmt: str
-    day: int
-    ref: str  # becomes payments.source_ref
-    payer: str  # as the bank shows it
-    amount: Decimal  # magnitude; the format's direction gives the sign
-    currency: str = "USD"
-    text: str = ""
-    lines: tuple[RemittanceLine, ...] = ()
-    originator: str = ""  # ACH company id of an incoming credit
-    individual_id: str = ""
-    routing: str = ""  # customer's bank, for our own debits and their returns
-    account: str = ""
-    related: str = ""  # original trace / end-to-end id of a return
-    reason: str = ""  # return reason code
-    description: str = "PAYMENT"  # ACH company entry description (TRANSFER, PAYOUT)
-
-
-@dataclass(frozen=True, slots=True)
-class PlatformRecord:
-    """One of a platform's own records (a charge, a refund, a dispute, a payout): written
-    to the platform's files by the platform cases, labelled here like a bank payment."""
-
-    fmt: str
-    ref: str
-    amount: Decimal
-    text: str = ""  # the remittance cashapp reads from it
-    currency: str = "USD"
 
 
 class Expected(TypedDict, total=False):

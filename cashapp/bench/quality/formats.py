@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from random import Random
 
-from cashapp.bench.quality.book import Payment
 from cashapp.bench.quality.catalogue import CSV_HEADER, OUR_ACCOUNT, OUR_ODFI, RETURNS_ODFI
 from cashapp.bench.quality.labels import DAYS
+from cashapp.bench.quality.records import Payment
 from cashapp.bench.synthetic.bankfiles import (
     ACH_OPERATOR,
     OUR_ROUTING,

@@ -23,7 +23,7 @@ from cashapp.bench.platforms import (
     stripe_landing_name,
     stripe_report_csv,
 )
-from cashapp.bench.quality.book import Book, Payment
+from cashapp.bench.quality.book import Book
 from cashapp.bench.quality.cases import draw_cases
 from cashapp.bench.quality.catalogue import CSV_PROFILE, CSV_PROFILE_NAME, STRIPE_WINDOWS
 from cashapp.bench.quality.formats import DayWriter
@@ -33,6 +33,7 @@ from cashapp.bench.quality.labels import (
     BenchError,
     GeneratedBook,
 )
+from cashapp.bench.quality.records import Payment
 from cashapp.bench.synthetic.bankfiles import OUR_ACH_COMPANY_ID
 from cashapp.bench.synthetic.ledger import write_customers, write_invoices
 

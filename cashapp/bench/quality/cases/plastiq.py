@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cashapp.bench.platforms import PLASTIQ_CARRIERS, CardHolder, PlastiqPayment
-from cashapp.bench.quality.book import Book, Payment, PlatformRecord, in_full
+from cashapp.bench.quality.book import Book, in_full
 from cashapp.bench.quality.cases import case
 from cashapp.bench.quality.cases.platform import deposit, moment, platform_invoice, token
 from cashapp.bench.quality.catalogue import (
@@ -24,6 +24,7 @@ from cashapp.bench.quality.catalogue import (
     ROTATIONS,
 )
 from cashapp.bench.quality.labels import DAYS
+from cashapp.bench.quality.records import Payment, PlatformRecord
 from cashapp.bench.synthetic.ledger import from_cents
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from cashapp.bench.quality.book import Book, BookInvoice, Payment
+from cashapp.bench.quality.book import Book, BookInvoice
 from cashapp.bench.quality.catalogue import BASE36, BASE62, PLATFORM_ACH, PLATFORM_INVOICED_BEFORE
+from cashapp.bench.quality.records import Payment
 
 
 def token(book: Book, length: int, alphabet: str = BASE62) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cashapp.bench.quality.book import Book, BookInvoice, Payment, in_full
+from cashapp.bench.quality.book import Book, BookInvoice, in_full
 from cashapp.bench.quality.carriers import shown
 from cashapp.bench.quality.cases import case
 from cashapp.bench.quality.catalogue import OUR_ODFI, RETURN_REASONS, RETURNS_ODFI, ROUTINGS
+from cashapp.bench.quality.records import Payment
 
 
 def _collection(book: Book, collection: Payment, invoice: BookInvoice, returned: bool) -> None:

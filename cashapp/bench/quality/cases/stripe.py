@@ -23,7 +23,7 @@ from cashapp.bench.platforms import (
     card_fee,
     payout_net,
 )
-from cashapp.bench.quality.book import Book, BookCustomer, BookInvoice, PlatformRecord, in_full
+from cashapp.bench.quality.book import Book, BookCustomer, BookInvoice, in_full
 from cashapp.bench.quality.cases import case
 from cashapp.bench.quality.cases.platform import deposit, moment, platform_invoice, token
 from cashapp.bench.quality.catalogue import (
@@ -37,6 +37,7 @@ from cashapp.bench.quality.catalogue import (
     STRIPE_WINDOWS,
 )
 from cashapp.bench.quality.labels import DAYS, BenchError
+from cashapp.bench.quality.records import PlatformRecord
 
 
 def _holder(book: Book, customer: BookCustomer) -> CardHolder:
