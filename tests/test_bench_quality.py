@@ -38,6 +38,8 @@ from cashapp.bench.quality import (
     run_quality_bench,
     write_book,
 )
+from cashapp.bench.quality.cases import registered
+from cashapp.bench.quality.catalogue import CASE_ORDER
 from cashapp.config import parse_config
 from cashapp.domain import PaymentRecord
 from connectors.base import ExtractContext
@@ -240,3 +242,10 @@ def test_book_is_written_only_into_an_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "stale.bai").write_text("01,old/\n")
     with pytest.raises(RuntimeError, match="not empty"):
         write_book(tmp_path, seed=1)
+
+
+def test_every_registered_case_is_drawn_in_the_catalogue_order() -> None:
+    """A seed's book is the order of its draws: a case must be both registered (with
+    ``@case``) and placed in ``CASE_ORDER``, or the book refuses to build."""
+    assert set(registered()) == set(CASE_ORDER)
+    assert len(CASE_ORDER) == len(set(CASE_ORDER))
