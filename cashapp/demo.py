@@ -170,7 +170,7 @@ def _customer_credit(
     )
 
 
-def write_bank_files(book: _Book, folder: Path) -> list[Path]:  # noqa: C901 - writes the demo's three files in turn, one branch per payment shape
+def write_bank_files(book: _Book, folder: Path) -> list[Path]:
     """A BAI2 statement, a NACHA receipt file, and a NACHA return file."""
     rng = book.rng
     tx: list[Bai2Transaction] = []

@@ -147,7 +147,7 @@ def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
         yield items[start : start + size]
 
 
-def generate_speed_book(  # noqa: C901 - a straight script: checks its sizes, then writes each file of the book
+def generate_speed_book(
     folder: Path, *, payments: int, invoices: int, customers: int, seed: int = 1
 ) -> SpeedBook:
     """Write the master data and the bank files for one benchmark run."""
