@@ -32,10 +32,10 @@ class OfxConnector:
 
     name = SOURCE
 
-    def identify(self, head: bytes, filename: str) -> bool:
+    def identify(self, head: bytes, filename: str) -> bool:  # noqa: ARG002 - the Connector protocol's signature
         return looks_like_ofx(head)
 
-    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:
+    def extract(self, data: bytes, filename: str, context: ExtractContext) -> ExtractResult:  # noqa: ARG002 - the Connector protocol's signature
         try:
             return read_ofx(data, context.default_currency)
         except FileRefused:

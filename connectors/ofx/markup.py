@@ -137,7 +137,7 @@ def unwrap_markup(body: str) -> str:
     return body
 
 
-def parse_tree(body: str) -> Element:
+def parse_tree(body: str) -> Element:  # noqa: C901 - the one-pass SGML/XML tag loop (hot: one branch per tag form)
     """Read an OFX body (SGML or XML) into a tree of aggregates; see the module note.
 
     ``body`` has been through :func:`unwrap_markup`. One pass over ``body.split("<")``;
