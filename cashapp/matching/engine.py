@@ -17,7 +17,8 @@ each invoice gets a 980.00 payment application and a 20.00 discount application,
 payment is ``applied``.
 
 The parts: :mod:`~cashapp.matching.book` (the book slice and settings),
-:mod:`~cashapp.matching.primitives` (one function per rule primitive),
+:mod:`~cashapp.matching.primitives` (one function per rule primitive, listed with
+its parameters in :mod:`~cashapp.matching.registry`),
 :mod:`~cashapp.matching.suggestions` (the exception and its suggestions when no rule
 fits); this module is :func:`decide` over them, and the engine's public names.
 """
@@ -35,7 +36,8 @@ from cashapp.matching.book import (
     strongest_customers,
 )
 from cashapp.matching.model import CustomerHit, Decision, PaymentToMatch, ReferenceHit
-from cashapp.matching.primitives import PRIMITIVE_FUNCTIONS, identified
+from cashapp.matching.primitives import identified
+from cashapp.matching.registry import PRIMITIVES
 from cashapp.matching.rules import Rule
 from cashapp.matching.suggestions import amount_suggestions, exception_for, unidentified
 
@@ -45,7 +47,7 @@ def decide(
 ) -> Decision:
     """Apply the first rule that explains ``payment``; otherwise raise an exception."""
     for rule in rules:
-        decision = PRIMITIVE_FUNCTIONS[rule.primitive](payment, rule, book, settings)
+        decision = PRIMITIVES[rule.primitive].function(payment, rule, book, settings)
         if decision is not None:
             return decision
     exception = exception_for(payment, book)
@@ -68,7 +70,7 @@ def customer_hits_by_reference(payment: PaymentToMatch, book: Book) -> tuple[Cus
 __all__ = [
     "MAX_CANDIDATE_CUSTOMERS",
     "MAX_SUGGESTIONS",
-    "PRIMITIVE_FUNCTIONS",
+    "PRIMITIVES",
     "Book",
     "EngineSettings",
     "ReferenceHit",

@@ -65,6 +65,7 @@ from cashapp.matching.model import (
     RaisedException,
     ReferenceHit,
 )
+from cashapp.matching.registry import PRIMITIVES
 from cashapp.matching.rules import Rule, load_rules
 from cashapp.matching.settlements import reconcile_settlements
 from cashapp.matching.summary import MatchSummary
@@ -313,7 +314,7 @@ def run_match(
                 summary, _decide_guarded(payment, book, rules, settings), currency, decisions,
                 currency_of,
             )  # fmt: skip
-        reference_rules = [r.id for r in rules if r.primitive.startswith("reference_")]
+        reference_rules = [r.id for r in rules if PRIMITIVES[r.primitive].proves_payer]
         t = summary.lap("engine", t)
         write_decisions(store, decisions, currency_of, run_id)
         learn_fingerprints(store, reference_rules, run_id, now)

@@ -1,7 +1,8 @@
 """The rule primitives: each explains a payment one way, or declines (returns ``None``).
 
 Why a module of its own: a rule in ``matching_rules/*.toml`` names one of these
-(:data:`PRIMITIVE_FUNCTIONS`), and each applies cash only when exactly one explanation
+(:data:`cashapp.matching.registry.PRIMITIVES` says which function, with which
+parameters), and each applies cash only when exactly one explanation
 fits -- the reference primitives (exact, discount within terms, write-off within
 tolerance, duplicate, over, short) from the invoices the remittance names, the customer
 primitives (one open invoice of the amount, or one combination by bounded subset sum)
@@ -15,6 +16,7 @@ import time
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from cashapp.matching.book import (
     MAX_CANDIDATE_CUSTOMERS,
@@ -31,8 +33,10 @@ from cashapp.matching.model import (
     RaisedException,
     Suggestion,
 )
-from cashapp.matching.rules import Rule
 from cashapp.terms import TermsError, parse_terms
+
+if TYPE_CHECKING:  # the registry imports this module, and the rules loader the registry
+    from cashapp.matching.rules import Rule
 
 
 def identified(payment: PaymentToMatch, methods: Sequence[str]) -> str | None:
@@ -106,7 +110,7 @@ def _customer_of_allocs(allocations: Sequence[Allocation]) -> str | None:
 # --- reference primitives --------------------------------------------------------------
 
 
-def _ref_exact(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
+def ref_exact(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -140,7 +144,7 @@ def _discounts(p: PaymentToMatch, invoices: Sequence[OpenInvoice]) -> list[Decim
     return out
 
 
-def _ref_discount(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
+def ref_discount(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: the registry calls each with (p, rule, book, s)
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -159,7 +163,7 @@ def _ref_discount(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) 
     return _applied_decision(p, allocs)
 
 
-def _ref_writeoff(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
+def ref_writeoff(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -177,7 +181,7 @@ def _ref_writeoff(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) 
     return _applied_decision(p, allocs)
 
 
-def _ref_duplicate(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
+def ref_duplicate(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: the registry calls each with (p, rule, book, s)
     invoices = referenced_invoices(p, book, rule.references)
     if not invoices or any(i.open_amount > 0 for i in invoices):
         return None
@@ -202,7 +206,7 @@ def _ref_duplicate(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings)
     return Decision(p.payment_id, "unapplied", _customer_of(invoices), (), (exc,))
 
 
-def _ref_over(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
+def ref_over(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: the registry calls each with (p, rule, book, s)
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -246,7 +250,7 @@ def _line_amounts(p: PaymentToMatch, invoices: Sequence[OpenInvoice]) -> list[De
     return known
 
 
-def _ref_short(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
+def ref_short(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: the registry calls each with (p, rule, book, s)
     invoices = [i for i in referenced_invoices(p, book, rule.references) if i.open_amount > 0]
     if not invoices or any(i.currency != p.currency for i in invoices):
         return None
@@ -326,7 +330,7 @@ def _candidates(p: PaymentToMatch, methods: Sequence[str]) -> list[str]:
     return sorted({hit.customer_id for hit in p.customers if hit.method in methods})
 
 
-def _cust_single(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: PRIMITIVE_FUNCTIONS calls each with (p, rule, book, s)
+def cust_single(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -> Decision | None:  # noqa: ARG001 - a rule primitive: the registry calls each with (p, rule, book, s)
     candidates = _candidates(p, rule.identify)
     everyone = {hit.customer_id for hit in p.customers}
     if not candidates or len(everyone) > MAX_CANDIDATE_CUSTOMERS:
@@ -346,7 +350,7 @@ def _cust_single(p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings) -
     return _applied_decision(p, _apply(exact, [p.amount], "payment", rule, evidence))
 
 
-def _cust_combination(
+def cust_combination(
     p: PaymentToMatch, rule: Rule, book: Book, s: EngineSettings
 ) -> Decision | None:
     customer = identified(p, rule.identify)
@@ -363,15 +367,3 @@ def _cust_combination(
     amounts = [i.open_amount for i in invoices]
     amounts[-1] += p.amount - sum(amounts, ZERO)
     return _applied_decision(p, _apply(invoices, amounts, "payment", rule, evidence))
-
-
-PRIMITIVE_FUNCTIONS = {
-    "reference_exact": _ref_exact,
-    "reference_discount": _ref_discount,
-    "reference_writeoff": _ref_writeoff,
-    "reference_duplicate": _ref_duplicate,
-    "reference_over": _ref_over,
-    "reference_short": _ref_short,
-    "customer_single_invoice": _cust_single,
-    "customer_combination": _cust_combination,
-}

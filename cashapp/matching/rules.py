@@ -1,9 +1,17 @@
 """Matching rules as data: ``matching_rules/*.toml`` parsed into frozen rules.
 
-The engine implements a small set of primitives; a rules file picks which of them run, in
-which order, with which tolerances and confidence. Everything is validated when the file
-is loaded, so a typo stops the run with the rule id and key instead of silently matching
-differently.
+The engine implements a small set of primitives (:mod:`cashapp.matching.registry`, the
+only list of them); a rules file picks which of them run, in which order, with which
+parameters. Why the rules are data and the primitives are not: an AR team's policy (try
+the discount before the write-off, accept a fuzzy name only for an exact amount, a cent
+of tolerance) changes per team and per quarter and must not need a release, while what a
+primitive does has to be reviewed and tested once, in code. So the file may only say
+what the registry declares: an unknown key, a key the rule's primitive does not take
+(``tolerance`` on a primitive that never reads it) or a value out of its range stops the
+load with one line naming the file, the rule id and the key -- a typo never silently
+matches differently. The registry also says which orderings let the set-based path
+stand in for the engine (:func:`~cashapp.matching.registry.bulk_rule`), so a team's
+reordering is judged by what each primitive can do, not by position.
 """
 
 from __future__ import annotations
@@ -12,34 +20,32 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Final
 
-PRIMITIVES: Final = (
-    "reference_exact",
-    "reference_discount",
-    "reference_writeoff",
-    "reference_short",
-    "reference_over",
-    "reference_duplicate",
-    "customer_single_invoice",
-    "customer_combination",
+from cashapp.matching.registry import (
+    COMMON_KEYS,
+    DEFAULT_CONFIDENCE,
+    DEFAULT_IDENTIFY,
+    DEFAULT_TOLERANCE,
+    IDENTIFY_METHODS,
+    PRIMITIVES,
+    REFERENCE_KINDS,
+    Parameter,
+    Primitive,
 )
-REFERENCE_KINDS: Final = ("invoice", "po", "structured", "bare")
-IDENTIFY_METHODS: Final = (
-    "account",
-    "customer_id",
-    "exact_name",
-    "truncated_name",
-    "alias",
-    "reference",
-    "fuzzy_name",
-)
-_KEYS: Final = {
-    "id", "primitive", "description", "references", "identify", "tolerance", "confidence",
-    "enabled",
-}  # fmt: skip
 
 DEFAULT_RULES_FILE = Path(__file__).resolve().parents[2] / "matching_rules" / "default.toml"
+_KEYS = frozenset(COMMON_KEYS) | {q.name for p in PRIMITIVES.values() for q in p.parameters}
+
+__all__ = [
+    "DEFAULT_RULES_FILE",
+    "IDENTIFY_METHODS",
+    "PRIMITIVES",
+    "REFERENCE_KINDS",
+    "Rule",
+    "RulesError",
+    "load_rules",
+    "parse_rules",
+]
 
 
 class RulesError(ValueError):
@@ -52,9 +58,9 @@ class Rule:
     primitive: str
     description: str = ""
     references: tuple[str, ...] = REFERENCE_KINDS
-    identify: tuple[str, ...] = ("account", "customer_id", "exact_name", "truncated_name", "alias")
-    tolerance: Decimal = Decimal("0.00")
-    confidence: Decimal = Decimal("0.90")
+    identify: tuple[str, ...] = DEFAULT_IDENTIFY
+    tolerance: Decimal = DEFAULT_TOLERANCE
+    confidence: Decimal = DEFAULT_CONFIDENCE
 
 
 def _decimal(where: str, value: object) -> Decimal:
@@ -75,7 +81,70 @@ def _choices(where: str, value: object, allowed: tuple[str, ...]) -> tuple[str, 
     return tuple(value)
 
 
-def parse_rules(text: str, source: str = "<rules>") -> tuple[Rule, ...]:  # noqa: C901 - one check per rule key, each refusing by name
+def _value(where: str, parameter: Parameter, value: object) -> object:
+    """One parameter's value, checked against what the registry declares."""
+    if parameter.choices:
+        return _choices(where, value, parameter.choices)
+    number = _decimal(where, value)
+    if parameter.low is not None and parameter.high is not None:
+        if not parameter.low <= number <= parameter.high:
+            raise RulesError(f"{where}: must be between {parameter.low} and {parameter.high}")
+    elif parameter.low is not None and number < parameter.low:
+        raise RulesError(
+            f"{where}: must not be negative"
+            if parameter.low == 0
+            else f"{where}: must be at least {parameter.low}"
+        )
+    return number
+
+
+def _parameters(where: str, raw: dict[str, object], primitive: Primitive) -> dict[str, object]:
+    """The rule's keys beyond id/primitive/enabled, each one the primitive takes."""
+    out: dict[str, object] = {}
+    for key, value in raw.items():
+        if key in ("id", "primitive", "enabled"):
+            continue
+        if key == "description":
+            out[key] = str(value)
+            continue
+        parameter = primitive.parameter(key)
+        if parameter is None:
+            takes = ", ".join(q.name for q in primitive.parameters) or "no parameters"
+            raise RulesError(
+                f"{where}: key {key!r} is not read by primitive {primitive.name}"
+                f" (it takes: {takes})"
+            )
+        out[key] = _value(f"{where}.{key}", parameter, value)
+    return out
+
+
+def _rule(source: str, n: int, raw: dict[str, object], seen: set[str]) -> Rule | None:
+    """The ``n``-th ``[[rules]]`` table checked whole; None when it is disabled."""
+    rid = raw["id"] if isinstance(raw.get("id"), str) else f"#{n}"
+    where = f"{source}: rule {rid}"
+    for key in raw:
+        if key not in _KEYS:
+            raise RulesError(f"{where}: unknown key {key!r}")
+    if not isinstance(raw.get("id"), str) or not raw["id"]:
+        raise RulesError(f"{where}: missing id")
+    if rid in seen:
+        raise RulesError(f"{where}: duplicate id")
+    seen.add(str(rid))
+    primitive = raw.get("primitive")
+    if not isinstance(primitive, str) or primitive not in PRIMITIVES:
+        raise RulesError(
+            f"{where}: unknown primitive {primitive!r} (known: {', '.join(PRIMITIVES)})"
+        )
+    kwargs = _parameters(where, raw, PRIMITIVES[primitive])
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise RulesError(f"{where}.enabled: must be true or false")
+    if not enabled:
+        return None
+    return Rule(id=str(rid), primitive=primitive, **kwargs)  # type: ignore[arg-type]
+
+
+def parse_rules(text: str, source: str = "<rules>") -> tuple[Rule, ...]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -91,43 +160,9 @@ def parse_rules(text: str, source: str = "<rules>") -> tuple[Rule, ...]:  # noqa
     rules: list[Rule] = []
     seen: set[str] = set()
     for n, raw in enumerate(raw_rules, start=1):
-        rid = raw.get("id") if isinstance(raw.get("id"), str) else f"#{n}"
-        where = f"{source}: rule {rid}"
-        for key in raw:
-            if key not in _KEYS:
-                raise RulesError(f"{where}: unknown key {key!r}")
-        if "id" not in raw or not isinstance(raw["id"], str) or not raw["id"]:
-            raise RulesError(f"{where}: missing id")
-        if rid in seen:
-            raise RulesError(f"{where}: duplicate id")
-        seen.add(rid)
-        primitive = raw.get("primitive")
-        if primitive not in PRIMITIVES:
-            raise RulesError(
-                f"{where}: unknown primitive {primitive!r} (known: {', '.join(PRIMITIVES)})"
-            )
-        if raw.get("enabled", True) is False:
-            continue
-        kwargs: dict[str, object] = {"id": rid, "primitive": primitive}
-        if "description" in raw:
-            kwargs["description"] = str(raw["description"])
-        if "references" in raw:
-            kwargs["references"] = _choices(
-                f"{where}.references", raw["references"], REFERENCE_KINDS
-            )
-        if "identify" in raw:
-            kwargs["identify"] = _choices(f"{where}.identify", raw["identify"], IDENTIFY_METHODS)
-        if "tolerance" in raw:
-            tolerance = _decimal(f"{where}.tolerance", raw["tolerance"])
-            if tolerance < 0:
-                raise RulesError(f"{where}.tolerance: must not be negative")
-            kwargs["tolerance"] = tolerance
-        if "confidence" in raw:
-            confidence = _decimal(f"{where}.confidence", raw["confidence"])
-            if not Decimal(0) <= confidence <= Decimal(1):
-                raise RulesError(f"{where}.confidence: must be between 0 and 1")
-            kwargs["confidence"] = confidence
-        rules.append(Rule(**kwargs))  # type: ignore[arg-type]
+        rule = _rule(source, n, raw, seen)
+        if rule is not None:
+            rules.append(rule)
     return tuple(rules)
 
 

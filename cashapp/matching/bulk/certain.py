@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from cashapp.matching.book import MAX_CANDIDATE_CUSTOMERS
+from cashapp.matching.registry import bulk_rule
 from cashapp.matching.rules import Rule
 from cashapp.money import quantize
 from cashapp.store import Store
@@ -27,27 +28,12 @@ class BulkResult:
     amount_applied: dict[str, Decimal]
 
 
-def _customer_rule(rules: Sequence[Rule]) -> Rule | None:
-    """The single-invoice customer rule, if no other rule can pre-empt it without references.
-
-    Reference rules cannot fire for a payment that names no invoice, and
-    ``customer_combination`` refuses when a single invoice fits; anything else before it
-    (a team's own ordering) disables the bulk path for customers.
-    """
-    for rule in rules:
-        if rule.primitive == "customer_single_invoice":
-            return rule
-        if not (
-            rule.primitive.startswith("reference_") or rule.primitive == "customer_combination"
-        ):
-            return None
-    return None
-
-
 def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> BulkResult:
     """Write the applications the engine would make anyway, set-based; see the module note."""
-    reference_rule = rules[0] if rules and rules[0].primitive == "reference_exact" else None
-    customer_rule = _customer_rule(rules)
+    # the registry says which rules' certain payments may be taken here, and which rules
+    # ordered before them could decide those payments first (then the engine decides)
+    reference_rule = bulk_rule(rules, "reference")
+    customer_rule = bulk_rule(rules, "customer")
     if reference_rule is None and customer_rule is None:
         return BulkResult(0, {})
     parts = []

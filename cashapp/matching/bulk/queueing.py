@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cashapp.matching.book import MAX_CANDIDATE_CUSTOMERS, MAX_SUGGESTIONS
+from cashapp.matching.registry import PRIMITIVES
 from cashapp.matching.rules import Rule
 from cashapp.money import sql_amount_text
 from cashapp.store import Store
@@ -83,15 +84,6 @@ def queue_strangers(store: Store, run_id: str, now: Any) -> int:
     return int(store.scalar("SELECT count(*) FROM m_strangers"))
 
 
-#: The primitives whose behaviour :func:`queue_crowds` relies on: a team rule of another
-#: kind turns the bulk path off.
-_CROWD_SAFE_PRIMITIVES = frozenset(
-    {
-        "reference_exact", "reference_discount", "reference_writeoff", "reference_duplicate",
-        "reference_over", "reference_short", "customer_single_invoice", "customer_combination",
-    }
-)  # fmt: skip
-
 #: A "nearest open amount" hint's score in hundredths, as the engine's
 #: ``quantize(0.5 * (1 - min(|open - paid| / max(paid, 1), 1)))`` rounds it (half even),
 #: in exact integers of ten-thousandths: N = 50 (A - min(D, A)), score = N / A rounded.
@@ -105,9 +97,10 @@ def queue_crowds(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> 
 
     A payment that names no invoice and whose payer more than
     :data:`~cashapp.matching.engine.MAX_CANDIDATE_CUSTOMERS` customers could be (a name
-    many customers share) can be applied by no rule: the reference rules need a reference,
-    ``customer_single_invoice`` refuses a crowd, and ``customer_combination`` needs exactly
-    one customer among the methods it accepts (checked here per rule). The engine would
+    many customers share) can be applied by no rule: the registry's ``crowd`` fact says so
+    per primitive -- the reference rules need a reference, ``customer_single_invoice``
+    refuses a crowd, and ``customer_combination`` needs exactly one customer among the
+    methods it accepts (checked here per rule). The engine would
     raise ``ambiguous`` with the hints of its ``_suggest``: for each of the five strongest
     candidates, its open invoices of exactly the amount (0.75) and its three nearest open
     amounts (0.5 x closeness), the best five overall. That decision is written here in
@@ -115,14 +108,15 @@ def queue_crowds(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> 
     hints reflect the book before the engine's own decisions of the run. Returns how many
     were queued.
     """
-    if any(rule.primitive not in _CROWD_SAFE_PRIMITIVES for rule in rules):
+    crowd = {rule.id: PRIMITIVES[rule.primitive].crowd for rule in rules}
+    if None in crowd.values():  # a primitive that does not say what it does with a crowd
         return 0
     one_customer_rules = "".join(
         " AND count(DISTINCT customer_id) FILTER (WHERE method IN ("
         + ", ".join(f"'{method}'" for method in rule.identify)
         + ")) <> 1"
         for rule in rules
-        if rule.primitive == "customer_combination"
+        if crowd[rule.id] == "needs_one_customer"
     )
     store.execute(
         "CREATE OR REPLACE TEMP TABLE m_crowds AS"
