@@ -292,3 +292,16 @@ def test_a_combination_rule_first_can_pre_empt_a_certain_customer_payment() -> N
         ("A", "cust-combination"),
         ("B", "cust-combination"),
     }
+
+
+def test_the_readme_documents_every_primitive_its_parameters_and_a_valid_example() -> None:
+    readme = (DEFAULT_RULES_FILE.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("#### Rule primitives")[1].split("\n### ")[0]
+    for name, primitive in PRIMITIVES.items():
+        (row,) = [line for line in section.splitlines() if line.startswith(f"| `{name}` |")]
+        assert row.rsplit("|", 2)[1].strip() == ", ".join(
+            f"`{q.name}`" for q in primitive.parameters
+        )
+    example = section.split("```toml\n")[1].split("```")[0]
+    rules = parse_rules("version = 1\n" + example, "README.md")
+    assert [r.primitive for r in rules] == ["reference_exact", "customer_combination"]

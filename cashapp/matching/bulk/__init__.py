@@ -8,12 +8,16 @@ The pure engine (:mod:`cashapp.matching.engine`) stays the reference for every d
 this module only takes the payments whose decision the engine would make the same way and
 that no other payment in the run competes for:
 
-* **certain by reference** -- the first rule is ``reference_exact``; of the invoices the
+* **certain by reference** -- for the first ``reference_exact`` rule: of the invoices the
   remittance names (kinds that rule accepts) exactly one is open, in the payment's currency,
   for exactly the amount paid;
-* **certain by customer** -- the remittance names no invoice at all, the methods of the first
-  customer rule (``customer_single_invoice``) identify one customer (or a few that share
+* **certain by customer** -- for the first ``customer_single_invoice`` rule: the remittance
+  names no invoice at all, that rule's methods identify one customer (or a few that share
   the payer's name), and exactly one open invoice of the amount belongs to them.
+
+Either only when no rule ordered before it could decide such a payment first, as the
+primitive registry declares (:func:`cashapp.matching.registry.bulk_rule`): a team's
+reordering keeps the fast path when the rules it puts first are harmless there.
 
 An invoice two payments of the run could claim is never taken here: both go to the engine,
 which decides them in canonical order (so a second payment of the same invoice becomes a
