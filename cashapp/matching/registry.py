@@ -84,6 +84,9 @@ class Parameter:
 
 @dataclass(frozen=True, slots=True)
 class Primitive:
+    """One primitive: its function, what it decides, the parameters it reads, and the
+    set-based facts of the module note."""
+
     name: str
     function: PrimitiveFunction
     decides: str
@@ -123,6 +126,9 @@ CONFIDENCE = Parameter(
     high=Decimal(1),
 )
 
+#: Every parameter a primitive may take, in the order a rule's keys are checked.
+PARAMETERS: Final = (REFERENCES, IDENTIFY, TOLERANCE, CONFIDENCE)
+
 _NAMED: Final[Mapping[str, Harmless]] = {"customer": "always"}  # needs an invoice named
 
 PRIMITIVES: Final[Mapping[str, Primitive]] = {
@@ -161,11 +167,12 @@ PRIMITIVES: Final[Mapping[str, Primitive]] = {
             proves_payer=True,
         ),
         Primitive(
-            "reference_duplicate",
-            p.ref_duplicate,
-            "every named invoice is already paid: a duplicate_payment exception",
-            (REFERENCES,),
-            harmless={**_NAMED, "reference": "references_cover"},  # sees the open one
+            "reference_short",
+            p.ref_short,
+            "the named invoices are paid less than is open: apply what was paid (as the"
+            " remittance lines split it, else oldest first) and raise short_payment",
+            (REFERENCES, CONFIDENCE),
+            harmless={**_NAMED, "reference": "references_within"},  # nothing short
             crowd="declines",
             proves_payer=True,
         ),
@@ -180,12 +187,11 @@ PRIMITIVES: Final[Mapping[str, Primitive]] = {
             proves_payer=True,
         ),
         Primitive(
-            "reference_short",
-            p.ref_short,
-            "the named invoices are paid less than is open: apply what was paid (as the"
-            " remittance lines split it, else oldest first) and raise short_payment",
-            (REFERENCES, CONFIDENCE),
-            harmless={**_NAMED, "reference": "references_within"},  # nothing short
+            "reference_duplicate",
+            p.ref_duplicate,
+            "every named invoice is already paid: a duplicate_payment exception",
+            (REFERENCES,),
+            harmless={**_NAMED, "reference": "references_cover"},  # sees the open one
             crowd="declines",
             proves_payer=True,
         ),
@@ -215,22 +221,19 @@ def primitive_of(rule: Rule) -> Primitive:
     return PRIMITIVES[rule.primitive]
 
 
-def can_preempt(earlier: Rule, bulk_rule: Rule) -> bool:
-    """Whether ``earlier``, ordered before ``bulk_rule``, could decide one of its certain
-    payments first (and so differently)."""
-    kind = primitive_of(bulk_rule).bulk
+def can_preempt(earlier: Rule, target: Rule) -> bool:
+    """Whether ``earlier``, ordered before ``target`` (a rule the bulk path stands in
+    for), could decide one of its certain payments first, and so differently."""
+    kind = primitive_of(target).bulk
     condition = (primitive_of(earlier).harmless or {}).get(kind or "")
     if condition == "always":
         return False
     if condition == "references_within":
-        return not set(earlier.references) <= set(bulk_rule.references)
+        return not set(earlier.references) <= set(target.references)
     if condition == "references_cover":
-        return not set(earlier.references) >= set(bulk_rule.references)
+        return not set(earlier.references) >= set(target.references)
     if condition == "same_identify_wider_tolerance":
-        return (
-            set(earlier.identify) != set(bulk_rule.identify)
-            or earlier.tolerance < bulk_rule.tolerance
-        )
+        return set(earlier.identify) != set(target.identify) or earlier.tolerance < target.tolerance
     return True
 
 

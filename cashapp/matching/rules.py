@@ -26,7 +26,7 @@ from cashapp.matching.registry import (
     DEFAULT_CONFIDENCE,
     DEFAULT_IDENTIFY,
     DEFAULT_TOLERANCE,
-    IDENTIFY_METHODS,
+    PARAMETERS,
     PRIMITIVES,
     REFERENCE_KINDS,
     Parameter,
@@ -34,11 +34,10 @@ from cashapp.matching.registry import (
 )
 
 DEFAULT_RULES_FILE = Path(__file__).resolve().parents[2] / "matching_rules" / "default.toml"
-_KEYS = frozenset(COMMON_KEYS) | {q.name for p in PRIMITIVES.values() for q in p.parameters}
+_KEYS = (*COMMON_KEYS, *(q.name for q in PARAMETERS))  # also the order keys are checked in
 
 __all__ = [
     "DEFAULT_RULES_FILE",
-    "IDENTIFY_METHODS",
     "PRIMITIVES",
     "REFERENCE_KINDS",
     "Rule",
@@ -101,7 +100,8 @@ def _value(where: str, parameter: Parameter, value: object) -> object:
 def _parameters(where: str, raw: dict[str, object], primitive: Primitive) -> dict[str, object]:
     """The rule's keys beyond id/primitive/enabled, each one the primitive takes."""
     out: dict[str, object] = {}
-    for key, value in raw.items():
+    for key in sorted(raw, key=_KEYS.index):
+        value = raw[key]
         if key in ("id", "primitive", "enabled"):
             continue
         if key == "description":
