@@ -254,10 +254,18 @@ def _run(
     ("text", "kinds"),
     [
         (_reordered("ref-short", "ref-over", "ref-writeoff"), {"reference", "customer"}),
+        (_reordered("ref-duplicate", change=_ALL_KINDS), {"reference", "customer"}),
+        (_reordered("cust-combination", change=_NO_FUZZY), {"customer"}),
         (_reordered("cust-single"), {"customer"}),
         (_reordered("ref-discount", "cust-combination"), set[str]()),
     ],
-    ids=["harmless-first", "customer-first", "pre-empting-first"],
+    ids=[
+        "harmless-first",
+        "duplicate-first",
+        "combination-first",
+        "customer-first",
+        "pre-empting-first",
+    ],
 )
 def test_reordered_rules_decide_as_the_engine_alone(
     text: str, kinds: set[str], seed: int, monkeypatch: pytest.MonkeyPatch
