@@ -51,7 +51,7 @@ def sql_stable_key(*parts: str) -> str:
     return f"substr(sha256(concat_ws(chr(31), {joined})), 1, 24)"
 
 
-def _sql_application_id(payment: str, n: str, invoice: str, kind: str, earlier: str) -> str:
+def sql_application_id(payment: str, n: str, invoice: str, kind: str, earlier: str) -> str:
     plain = sql_stable_key(payment, n, invoice, kind)
     renewed = sql_stable_key(payment, n, invoice, kind, earlier)
     return (
@@ -181,7 +181,7 @@ def write_applications(store: Store, rows: ApplicationRows, run_id: str, now: An
     the id adds how many application rows the payment already has.
     """
     rows.check(store)
-    app_id = _sql_application_id("m.payment_id", "m.seq", "m.invoice_number", "m.kind", "g.n")
+    app_id = sql_application_id("m.payment_id", "m.seq", "m.invoice_number", "m.kind", "g.n")
     store.execute(
         "CREATE OR REPLACE TEMP TABLE m_written_apps AS"
         f" SELECT {app_id} AS application_id, m.payment_id, m.invoice_number, m.customer_id,"

@@ -69,7 +69,7 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
     if customer_rule is not None:
         parts.append(
             "SELECT p.payment_id, p.amount, p.currency, i.invoice_number, i.customer_id,"
-            "  ?, ?::DECIMAL(5,4), 'customer'"
+            "  ? AS rule, ?::DECIMAL(5,4) AS confidence, 'customer' AS via"
             " FROM todo p"
             " JOIN (SELECT DISTINCT payment_id, customer_id FROM m_cust_hits"
             "       WHERE method IN (SELECT unnest(?::VARCHAR[]))"
