@@ -41,6 +41,9 @@ class MatchingConfig:
     max_subset_size: int = 5  # invoices in one combination
     subset_time_limit_ms: int = 50  # per payment
     date_window_days: int = 5  # payout <-> deposit matching window
+    #: decide the certain applications, strangers and crowds in bulk SQL (the engine's
+    #: decisions, faster); false: the engine decides every payment
+    set_based: bool = True
     #: the team's own invoice-reference shapes (Python regexes, one capture group holding
     #: the invoice number), tried before the built-in ones: e.g. "RECHNUNG\\s+(\\d+)"
     reference_patterns: tuple[str, ...] = ()
@@ -161,6 +164,12 @@ def _int(lo: int, hi: int) -> Callable[[str, object], int]:
     return read
 
 
+def _bool(key: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{key}: expected true or false, got {value!r}")
+    return value
+
+
 def _money(key: str, value: object) -> Decimal:
     """Amounts in config are strings (``"5.00"``) or integers; a TOML float is refused."""
     if isinstance(value, float):
@@ -260,6 +269,7 @@ _MATCHING_KEYS: dict[str, Callable[[str, object], object]] = {
     "max_subset_size": _int(1, 10),
     "subset_time_limit_ms": _int(1, 60_000),
     "date_window_days": _int(0, 60),
+    "set_based": _bool,
     "reference_patterns": lambda key, value: _patterns(key, value),
 }
 

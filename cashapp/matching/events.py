@@ -12,10 +12,9 @@ again, and its chargeback exception is resolved.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from cashapp.domain import stable_key
+from cashapp.matching.decisions import write_event_exception, write_reversal
 from cashapp.matching.summary import MatchSummary
 from cashapp.store import Store, utcnow
 
@@ -34,43 +33,19 @@ def _exception_type_for_event(source: str, kind: str) -> str:
 def _reverse_applications(store: Store, payment_id: str, now: Any, actor: str, run_id: str) -> int:
     """Reverse every active application of ``payment_id``; returns how many."""
     rows = store.fetchall(
-        "SELECT application_id, invoice_number, customer_id, amount, currency, kind"
-        " FROM applications WHERE payment_id = ? AND status = 'active'",
+        "SELECT application_id, invoice_number, customer_id, amount, currency, kind,"
+        " payment_id FROM applications WHERE payment_id = ? AND status = 'active'",
         [payment_id],
     )
-    for app_id, invoice, customer, amount, currency, kind in rows:
-        reversal_id = "app_" + stable_key("reversal", app_id)[:20]
-        store.execute(
-            "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
-            " amount, currency, kind, method, rule, confidence, evidence, status, reverses,"
-            " created_at, created_by, run_id)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, 'auto', 'event-reversal', 1, ?, 'reversed', ?, ?, ?, ?)",
-            [
-                reversal_id,
-                payment_id,
-                invoice,
-                customer,
-                -amount,
-                currency,
-                kind,
-                json.dumps({"reverses": app_id}),
-                app_id,
-                now,
-                actor,
-                run_id,
-            ],
-        )
-        store.execute(
-            "UPDATE applications SET status = 'reversed', reversed_by = ? WHERE application_id = ?",
-            [reversal_id, app_id],
-        )
+    for row in rows:
+        write_reversal(store, row, now, actor, run_id)
+        invoice, amount, kind = row[1], row[3], row[5]
         if invoice is not None and kind in ("payment", "discount", "writeoff"):
             store.execute(
                 "UPDATE invoices SET open_amount = open_amount + ?, updated_at = ?"
                 " WHERE invoice_number = ?",
                 [amount, now, invoice],
             )
-        store.audit(actor, "reverse", "application", app_id, {"reversal": reversal_id})
     return len(rows)
 
 
@@ -115,31 +90,17 @@ def process_events(store: Store, run_id: str, actor: str, summary: MatchSummary)
             if original
             else []
         )
-        exception_id = "exc_" + stable_key(pid, etype)[:20]
-        store.execute(
-            "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id, type,"
-            " status, amount, currency, reason_code, detail, suggestions, opened_at, run_id)"
-            " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING",
-            [
-                exception_id,
-                pid,
-                invoices[0][0] if invoices else None,
-                customer,
-                etype,
-                abs(amount),
-                currency,
-                reason,
-                " ".join(detail.split()),
-                now,
-                run_id,
-            ],
-        )
+        invoice = invoices[0][0] if invoices else None
+        detail = " ".join(detail.split())
+        write_event_exception(
+            store, (pid, invoice, customer, etype, abs(amount), currency, reason, detail),
+            now, actor, run_id,
+        )  # fmt: skip
         store.execute(
             "UPDATE payments SET status = ?, customer_id = ?, matched_at = ?, match_run_id = ?"
             " WHERE payment_id = ?",
             [status, customer, now, run_id, pid],
         )
-        store.audit(actor, "raise", "exception", exception_id, {"type": etype, "payment": pid})
         summary.events += 1
         summary.exceptions[etype] = summary.exceptions.get(etype, 0) + 1
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from cashapp.matching.decisions import audit_learned_aliases
 from cashapp.store import Store
 
 
@@ -49,12 +50,6 @@ def learn_fingerprints(store: Store, reference_rules: Sequence[str], run_id: str
             " ON CONFLICT DO NOTHING",
             [now, run_id],
         )
-        store.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-            " SELECT ?, 'rule:learned', 'learn', 'customer_alias', value,"
-            "  json_object('customer', customer_id, 'kind', kind, 'from', learned_from)"
-            " FROM customer_aliases WHERE created_at = ? AND created_by = 'rule:learned'",
-            [now, now],
-        )
+        audit_learned_aliases(store, now)
     finally:
         store.release("reference_rules")

@@ -14,7 +14,9 @@ Stages (DESIGN §6), each a set-based step over all unmatched payments at once:
    to the book in DuckDB (:mod:`cashapp.matching.bulk`).
 4. **customers** -- payer identification (account fingerprint, customer id in remittance,
    exact normalized name, learned alias, invoices named) joined in DuckDB.
-5. **decide** -- the pure engine, one payment at a time in canonical order.
+5. **decide** -- the certain applications, strangers and crowds set-based
+   (:mod:`cashapp.matching.bulk`; ``[matching] set_based = false`` turns them off), then
+   the pure engine for the rest, one payment at a time in canonical order.
 6. **write** -- applications, exceptions, payment status, invoice open amounts and the
    audit trail, in one transaction (:mod:`cashapp.matching.write`).
 
@@ -37,6 +39,7 @@ import pyarrow as pa
 from cashapp.config import Config
 from cashapp.domain import stable_key
 from cashapp.matching.bulk import (
+    BulkResult,
     NameSettings,
     apply_certain,
     build_customer_hits,
@@ -47,6 +50,7 @@ from cashapp.matching.bulk import (
     queue_strangers,
     start_reference_hits,
 )
+from cashapp.matching.decisions import install_macros
 from cashapp.matching.engine import (
     MAX_CANDIDATE_CUSTOMERS,
     Book,
@@ -214,6 +218,15 @@ def _load_book(
     return book
 
 
+def _no_strangers(store: Store) -> int:
+    """With ``set_based`` off the engine decides the strangers too: none queued in bulk."""
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_strangers (payment_id VARCHAR, amount DECIMAL(18,4),"
+        " currency VARCHAR, payer_name VARCHAR)"
+    )
+    return 0
+
+
 # --- the run -----------------------------------------------------------------------------
 
 
@@ -232,6 +245,7 @@ def run_match(
     settings = settings_for(config)
     store.execute("BEGIN TRANSACTION")
     try:
+        install_macros(store)
         t = time.perf_counter()
         process_events(store, run_id, actor, summary)
         process_won_disputes(store, run_id, actor, summary)
@@ -265,7 +279,8 @@ def run_match(
         t = summary.lap("customers (references extracted meanwhile)", t)
         build_reference_hits(store, pending)
         t = summary.lap("references", t)
-        certain = apply_certain(store, rules, run_id, now)
+        set_based = config.matching.set_based
+        certain = apply_certain(store, rules, run_id, now) if set_based else BulkResult(0, {})
         t = summary.lap("certain (set-based)", t)
         summary.payments += certain.applied
         summary.applied += certain.applied
@@ -275,12 +290,12 @@ def run_match(
             )
         decisions: list[Decision] = []
         currency_of: dict[str, str] = {}
-        queued = queue_strangers(store, run_id, now)
+        queued = queue_strangers(store, run_id, now) if set_based else _no_strangers(store)
         summary.payments += queued
         summary.unapplied += queued
         if queued:
             summary.exceptions["unidentified"] = summary.exceptions.get("unidentified", 0) + queued
-        crowds = queue_crowds(store, rules, run_id, now)
+        crowds = queue_crowds(store, rules, run_id, now) if set_based else 0
         summary.payments += crowds
         summary.unapplied += crowds
         if crowds:

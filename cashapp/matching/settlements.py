@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
+from cashapp.matching.decisions import ExceptionRows, audit_settlement_ties, write_exceptions
 from cashapp.money import sql_amount_text
 from cashapp.store import Store
 
@@ -108,24 +109,21 @@ def reconcile_settlements(
         [now, run_id],
     )
     store.execute(
-        "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id, type,"
-        " status, amount, currency, reason_code, detail, suggestions, opened_at, run_id)"
-        " SELECT 'exc_' || substr(sha256(concat_ws(chr(31), t.deposit,"
-        "   'settlement_mismatch', '')), 1, 20), t.deposit, NULL, NULL,"
-        "  'settlement_mismatch', 'open', abs(t.diff), d.currency, '',"
+        "CREATE OR REPLACE TEMP TABLE m_tie_rows AS"
+        " SELECT t.deposit AS payment_id, NULL::VARCHAR AS invoice_number,"
+        "  NULL::VARCHAR AS customer_id, 'settlement_mismatch' AS type, abs(t.diff) AS amount,"
+        "  d.currency, '' AS reason_code,"
         f"  'deposit ' || {sql_amount_text('d.amount', 'd.currency')} || ' vs payout '"
         f"  || o.source_ref || ' of ' || {sql_amount_text('o.net', 'd.currency')}"
-        f"  || ': difference ' || {sql_amount_text('t.diff', 'd.currency')}, '[]', ?, ?"
+        f"  || ': difference ' || {sql_amount_text('t.diff', 'd.currency')} AS detail,"
+        "  '[]' AS suggestions"
         " FROM m_ties t JOIN m_deposits d ON d.payment_id = t.deposit"
-        " JOIN m_payouts o ON o.payment_id = t.payout WHERE t.diff <> 0",
-        [now, run_id],
+        " JOIN m_payouts o ON o.payment_id = t.payout WHERE t.diff <> 0"
     )
-    store.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-        " SELECT ?, 'system:matcher', 'reconcile', 'payment', deposit,"
-        "  json_object('payout', payout, 'how', how, 'difference', diff::VARCHAR) FROM m_ties",
-        [now],
-    )
+    # a tie is audited as a reconciliation (below), not as a raised exception
+    write_exceptions(store, ExceptionRows("m_tie_rows"), run_id, now, audit=False)
+    store.execute("DROP TABLE m_tie_rows")
+    audit_settlement_ties(store, "m_ties", now)
     tied = store.fetchall("SELECT count(*), count(*) FILTER (WHERE diff <> 0) FROM m_ties")[0]
     for table in ("m_deposits", "m_payouts", "m_ties"):
         store.execute(f"DROP TABLE IF EXISTS {table}")

@@ -3,41 +3,31 @@
 Why a module of its own: the engine decides one payment at a time in Python, but its
 decisions are written together, as Arrow tables inserted in a few statements
 (applications, exceptions, invoice open amounts, payment status, audit rows) inside the
-run's one transaction, so ``--dry-run`` can roll all of it back. Application ids are
-deterministic; a payment applied again (after a won dispute) gets new ids and keeps its
-earlier rows.
+run's one transaction, so ``--dry-run`` can roll all of it back. The rows themselves --
+ids, audit -- are written by :mod:`cashapp.matching.decisions`, the one writer every
+decider hands its decisions to.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
-from cashapp.domain import stable_key
+from cashapp.matching.decisions import (
+    ApplicationRows,
+    ExceptionRows,
+    json_text,
+    write_applications,
+    write_exceptions,
+)
 from cashapp.matching.model import Decision
 from cashapp.store import Store, utcnow
 
 #: The store's money type, ``DECIMAL(18,4)``, as Arrow.
 DEC = pa.decimal128(18, 4)
-
-
-def _earlier_applications(store: Store, payment_ids: Sequence[str]) -> dict[str, int]:
-    """How many application rows (reversals included) each payment already has."""
-    if not payment_ids:
-        return {}
-    store.con.register("decided_ids", pa.table({"payment_id": pa.array(payment_ids, pa.string())}))
-    try:
-        rows = store.fetchall(
-            "SELECT payment_id, count(*) FROM applications"
-            " WHERE payment_id IN (SELECT payment_id FROM decided_ids) GROUP BY payment_id"
-        )
-    finally:
-        store.release("decided_ids")
-    return {str(pid): int(n) for pid, n in rows}
 
 
 def write_decisions(
@@ -47,15 +37,11 @@ def write_decisions(
     now = utcnow()
     apps: dict[str, list[Any]] = defaultdict(list)
     excs: dict[str, list[Any]] = defaultdict(list)
-    generation = _earlier_applications(store, [d.payment_id for d in decisions if d.allocations])
     for d in decisions:
         currency = currency_of[d.payment_id]
-        earlier = generation.get(d.payment_id, 0)
         for n, a in enumerate(d.allocations):
-            # a payment applied again (a won dispute) keeps its earlier rows: new ids
-            key = (d.payment_id, n, a.invoice_number, a.kind, *((earlier,) if earlier else ()))
-            apps["application_id"].append("app_" + stable_key(*key)[:20])
             apps["payment_id"].append(d.payment_id)
+            apps["seq"].append(n)
             apps["invoice_number"].append(a.invoice_number)
             apps["customer_id"].append(a.customer_id)
             apps["amount"].append(a.amount)
@@ -63,11 +49,8 @@ def write_decisions(
             apps["kind"].append(a.kind)
             apps["rule"].append(a.rule)
             apps["confidence"].append(a.confidence)
-            apps["evidence"].append(json.dumps(a.evidence, default=str))
+            apps["evidence"].append(json_text(a.evidence))
         for e in d.exceptions:
-            excs["exception_id"].append(
-                "exc_" + stable_key(d.payment_id, e.type, e.invoice_number)[:20]
-            )
             excs["payment_id"].append(d.payment_id)
             excs["invoice_number"].append(e.invoice_number)
             excs["customer_id"].append(e.customer_id or d.customer_id)
@@ -76,11 +59,11 @@ def write_decisions(
             excs["currency"].append(currency)
             excs["reason_code"].append(e.reason_code)
             excs["detail"].append(e.detail)
-            excs["suggestions"].append(json.dumps([s.as_json() for s in e.suggestions]))
+            excs["suggestions"].append(json_text([s.as_json() for s in e.suggestions]))
     app_table = pa.table(
         {
-            "application_id": pa.array(apps["application_id"], pa.string()),
             "payment_id": pa.array(apps["payment_id"], pa.string()),
+            "seq": pa.array(apps["seq"], pa.int64()),
             "invoice_number": pa.array(apps["invoice_number"], pa.string()),
             "customer_id": pa.array(apps["customer_id"], pa.string()),
             "amount": pa.array(apps["amount"], DEC),
@@ -93,7 +76,6 @@ def write_decisions(
     )
     exc_table = pa.table(
         {
-            "exception_id": pa.array(excs["exception_id"], pa.string()),
             "payment_id": pa.array(excs["payment_id"], pa.string()),
             "invoice_number": pa.array(excs["invoice_number"], pa.string()),
             "customer_id": pa.array(excs["customer_id"], pa.string()),
@@ -117,17 +99,8 @@ def write_decisions(
     con.register("new_excs", exc_table)
     con.register("new_status", status_table)
     try:
-        store.execute(
-            "INSERT INTO applications BY NAME SELECT *, 'auto' AS method,"
-            " 'active' AS status, ?::TIMESTAMPTZ AS created_at,"
-            " 'system:matcher' AS created_by, ? AS run_id FROM new_apps",
-            [now, run_id],
-        )
-        store.execute(
-            "INSERT INTO exceptions BY NAME SELECT *, 'open' AS status,"
-            " ?::TIMESTAMPTZ AS opened_at, ? AS run_id FROM new_excs",
-            [now, run_id],
-        )
+        write_applications(store, ApplicationRows("new_apps"), run_id, now)
+        write_exceptions(store, ExceptionRows("new_excs"), run_id, now)
         store.execute(
             "UPDATE invoices SET open_amount = invoices.open_amount - d.total, updated_at = ?"
             " FROM (SELECT invoice_number, sum(amount) AS total FROM new_apps"
@@ -140,21 +113,6 @@ def write_decisions(
             " matched_at = ?, match_run_id = ? FROM new_status s"
             " WHERE payments.payment_id = s.payment_id",
             [now, run_id],
-        )
-        store.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-            " SELECT ?, 'rule:' || rule, 'apply', 'application', application_id,"
-            "  json_object('payment', payment_id, 'invoice', invoice_number,"
-            "              'amount', amount::VARCHAR, 'kind', kind)"
-            " FROM new_apps",
-            [now],
-        )
-        store.execute(
-            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-            " SELECT ?, 'system:matcher', 'raise', 'exception', exception_id,"
-            "  json_object('payment', payment_id, 'type', type, 'amount', amount::VARCHAR)"
-            " FROM new_excs",
-            [now],
         )
     finally:
         store.release("new_apps", "new_excs", "new_status")

@@ -4,8 +4,8 @@ Why a module of its own: most payments of a large run are easy -- one open invoi
 for exactly the amount, or a known payer's one open invoice of the amount -- and writing
 those as a few statements instead of one decision at a time is most of a run's speed. It
 takes only the payments that no other payment of the run competes for (see
-:mod:`cashapp.matching.bulk`); the rows it writes (ids, evidence, audit) are the ones the
-engine would write.
+:mod:`cashapp.matching.bulk`) and hands them to the one writer
+(:mod:`cashapp.matching.decisions`), with the evidence the engine would give them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from cashapp.matching.book import MAX_CANDIDATE_CUSTOMERS
+from cashapp.matching.decisions import ApplicationRows, write_applications
 from cashapp.matching.registry import bulk_rule
 from cashapp.matching.rules import Rule
 from cashapp.money import quantize
@@ -88,7 +89,8 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
         " WHERE invoice_number NOT IN (SELECT invoice_number FROM contested)",
         params,
     )
-    _write_certain(store, run_id, now)
+    identify = customer_rule.identify if customer_rule is not None else ()
+    _write_certain(store, identify, run_id, now)
     totals = store.fetchall("SELECT currency, sum(amount), count(*) FROM m_certain GROUP BY 1")
     return BulkResult(
         sum(int(n) for _, _, n in totals),
@@ -100,72 +102,67 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
 _REF_T = "STRUCT(invoice VARCHAR, kind VARCHAR, text VARCHAR)[]"
 _CUST_T = "STRUCT(customer_id VARCHAR, method VARCHAR, detail VARCHAR)[]"
 
-# The engine's evidence shape ({"references": [...], "customer": [...]}), built from
-# structs: to_json of a struct is vectorized, json_object per row is not.
-_EVIDENCE_FIELDS = f"""
-  'references': coalesce(r.refs, []::{_REF_T}),
-  'customer': CASE WHEN m.via = 'reference' AND c.custs IS NULL
-                   THEN [{{'customer_id': m.customer_id, 'method': 'reference',
-                          'detail': ''}}]::{_CUST_T}
-                   ELSE coalesce(c.custs, []::{_CUST_T}) END
+# The engine's evidence (primitives._evidence, and a customer rule's notes) as the
+# writer's ``cashapp_evidence`` macro renders it. m_ref_hits holds one row per (payment,
+# invoice): the reference evidence is that row. The customer evidence is the payment's
+# hits in the engine's order (score, customer, method) or, when it has none, the customers
+# of the invoices it names (customer_hits_by_reference). Customer hits are mostly one per
+# payment: those need no sorted list aggregation, the expensive part at a million.
+_EVIDENCE_INPUTS = f"""
+WITH hits AS (SELECT c.* FROM m_cust_hits c SEMI JOIN m_certain USING (payment_id)),
+implied AS (
+  SELECT h.payment_id,
+         list({{'customer_id': h.customer_id, 'method': 'reference', 'detail': ''}}
+              ORDER BY h.customer_id) AS custs
+  FROM (SELECT DISTINCT h.payment_id, i.customer_id FROM m_ref_hits h
+        JOIN invoices i USING (invoice_number)
+        WHERE h.kind <> 'bare' AND h.payment_id IN (SELECT payment_id FROM m_certain)
+          AND h.payment_id NOT IN (SELECT payment_id FROM hits)) h
+  GROUP BY h.payment_id),
+custs AS (
+  SELECT payment_id, custs FROM (
+    SELECT payment_id, count(*) AS n,
+           [any_value({{'customer_id': customer_id, 'method': method, 'detail': detail}})]
+             AS custs
+    FROM hits GROUP BY payment_id) WHERE n = 1
+  UNION ALL
+  SELECT payment_id,
+         list({{'customer_id': customer_id, 'method': method, 'detail': detail}}
+              ORDER BY score DESC, customer_id, method)
+  FROM hits WHERE payment_id IN (SELECT payment_id FROM hits
+                                 GROUP BY payment_id HAVING count(*) > 1)
+  GROUP BY payment_id
+  UNION ALL SELECT * FROM implied),
+candidates AS (
+  SELECT payment_id, list(DISTINCT customer_id ORDER BY customer_id) AS candidates
+  FROM hits WHERE method IN (SELECT unnest(?::VARCHAR[])) GROUP BY payment_id)
+SELECT m.payment_id, 0 AS seq, m.invoice_number, m.customer_id, m.amount, m.currency,
+       'payment' AS kind, m.rule, m.confidence,
+       cashapp_evidence(
+         CASE WHEN m.via = 'reference'
+              THEN [{{'invoice': r.invoice_number, 'kind': r.kind, 'text': r.text}}]
+              ELSE []::{_REF_T} END,
+         coalesce(c.custs, []::{_CUST_T}),
+         CASE WHEN m.via = 'reference' THEN NULL
+              WHEN len(k.candidates) > 1
+              THEN 'only this candidate has an open invoice of the amount'
+              ELSE 'equals the open amount' END,
+         CASE WHEN m.via = 'customer' AND len(k.candidates) > 1 THEN k.candidates END
+       ) AS evidence
+FROM m_certain m
+LEFT JOIN m_ref_hits r USING (payment_id, invoice_number)
+LEFT JOIN custs c USING (payment_id)
+LEFT JOIN candidates k USING (payment_id)
 """
 
-_EVIDENCE = f"""
-CASE WHEN m.via = 'customer'
-     THEN to_json({{{_EVIDENCE_FIELDS}, 'amount': 'equals the open amount'}})
-     ELSE to_json({{{_EVIDENCE_FIELDS}}}) END::VARCHAR
-"""
 
-# m_ref_hits holds one row per (payment, invoice): the reference evidence is that row.
-# Customer hits are mostly one per payment: those need no sorted list aggregation, which
-# is the expensive part at a million payments.
-_EVIDENCE_JOINS = """
-LEFT JOIN (SELECT h.payment_id, h.invoice_number,
-                  [{'invoice': h.invoice_number, 'kind': h.kind, 'text': h.text}] AS refs
-           FROM m_ref_hits h JOIN m_certain USING (payment_id, invoice_number)) r
-  USING (payment_id, invoice_number)
-LEFT JOIN (SELECT payment_id, custs FROM (
-             SELECT c.payment_id, count(*) AS n,
-                    [any_value({'customer_id': c.customer_id, 'method': c.method,
-                                'detail': c.detail})] AS custs
-             FROM m_cust_hits c JOIN m_certain USING (payment_id) GROUP BY c.payment_id)
-           WHERE n = 1
-           UNION ALL
-           SELECT c.payment_id,
-                  list({'customer_id': c.customer_id, 'method': c.method, 'detail': c.detail}
-                       ORDER BY c.score DESC, c.customer_id) AS custs
-           FROM m_cust_hits c JOIN m_certain USING (payment_id)
-           WHERE c.payment_id IN (SELECT payment_id FROM m_cust_hits
-                                  GROUP BY payment_id HAVING count(*) > 1)
-           GROUP BY c.payment_id) c USING (payment_id)
-"""
-
-
-def _write_certain(store: Store, run_id: str, now: Any) -> None:
-    """Applications, invoice open amounts, payment status and audit rows for ``m_certain``."""
-    # ids as the engine makes them: a payment applied again (a won dispute) adds the number
-    # of its earlier application rows, so its old rows keep theirs
+def _write_certain(store: Store, identify: Sequence[str], run_id: str, now: Any) -> None:
+    """Applications (through the one writer), invoice open amounts and payment status."""
     store.execute(
-        "CREATE OR REPLACE TEMP TABLE m_certain AS"
-        " SELECT m.*, 'app_' || substr(sha256(CASE WHEN g.n IS NULL"
-        "   THEN concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment')"
-        "   ELSE concat_ws(chr(31), m.payment_id, '0', m.invoice_number, 'payment',"
-        "    g.n::VARCHAR) END), 1, 20) AS application_id"
-        " FROM m_certain m"
-        " LEFT JOIN (SELECT payment_id, count(*) AS n FROM applications"
-        "   WHERE payment_id IN (SELECT payment_id FROM m_certain) GROUP BY payment_id) g"
-        "  USING (payment_id)"
+        f"CREATE OR REPLACE TEMP TABLE m_certain_rows AS {_EVIDENCE_INPUTS}", [list(identify)]
     )
-    store.execute(
-        "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
-        " amount, currency, kind, method, rule, confidence, evidence, status, created_at,"
-        " created_by, run_id)"
-        " SELECT m.application_id, m.payment_id, m.invoice_number, m.customer_id, m.amount,"
-        "  m.currency, 'payment', 'auto', m.rule, m.confidence,"
-        f"  {_EVIDENCE},"
-        f"  'active', ?, 'system:matcher', ? FROM m_certain m {_EVIDENCE_JOINS}",
-        [now, run_id],
-    )
+    write_applications(store, ApplicationRows("m_certain_rows"), run_id, now)
+    store.execute("DROP TABLE m_certain_rows")
     store.execute(
         "UPDATE invoices SET open_amount = invoices.open_amount - m.amount, updated_at = ?"
         " FROM m_certain m WHERE invoices.invoice_number = m.invoice_number",
@@ -178,13 +175,4 @@ def _write_certain(store: Store, run_id: str, now: Any) -> None:
         "UPDATE payments SET status = 'applied', matched_at = ?, match_run_id = ?"
         " WHERE payment_id IN (SELECT payment_id FROM m_certain)",
         [now, run_id],
-    )
-    # to_json of a struct is vectorized (json_object per row is not); the text is the same
-    store.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-        " SELECT ?, 'rule:' || rule, 'apply', 'application', application_id,"
-        "  to_json({'payment': payment_id, 'invoice': invoice_number,"
-        "           'amount': amount::VARCHAR, 'kind': 'payment'})::VARCHAR"
-        " FROM m_certain",
-        [now],
     )

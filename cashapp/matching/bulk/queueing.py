@@ -3,8 +3,9 @@
 Why a module of its own: a payment that names no invoice from a payer nobody knows
 (``unidentified``), or from a payer name more than five customers share (``ambiguous``),
 goes to the queue whatever the rules say. Deciding them one by one was seconds of a large
-run; here each kind is one statement that writes the exception the engine would raise,
-with the same id, detail and suggestions (property-tested equal to the engine).
+run; here each kind is one statement that builds the exception the engine would raise,
+with the same detail and suggestions, handed to the one writer
+(:mod:`cashapp.matching.decisions`), which gives it its id and audit row.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from cashapp.matching.book import MAX_CANDIDATE_CUSTOMERS, MAX_SUGGESTIONS
+from cashapp.matching.decisions import ExceptionRows, write_exceptions
 from cashapp.matching.registry import PRIMITIVES
 from cashapp.matching.rules import Rule
 from cashapp.money import sql_amount_text
@@ -45,18 +47,16 @@ def queue_strangers(store: Store, run_id: str, now: Any) -> int:
     )
     amount = sql_amount_text("i.open_amount", "i.currency")
     store.execute(
-        "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id,"
-        " type, status, amount, currency, reason_code, detail, suggestions, opened_at,"
-        " run_id)"
-        " SELECT 'exc_' || substr(sha256(concat_ws(chr(31), s.payment_id, 'unidentified',"
-        "   '')), 1, 20), s.payment_id, NULL, NULL, 'unidentified', 'open', s.amount,"
-        f"  s.currency, '', {_UNIDENTIFIED_DETAIL},"
-        "  coalesce(g.suggestions, '[]'), ?, ?"
+        "CREATE OR REPLACE TEMP TABLE m_stranger_rows AS"
+        " SELECT s.payment_id, NULL::VARCHAR AS invoice_number, NULL::VARCHAR AS customer_id,"
+        "  'unidentified' AS type, s.amount, s.currency, '' AS reason_code,"
+        f"  {_UNIDENTIFIED_DETAIL} AS detail,"
+        "  coalesce(g.suggestions, '[]') AS suggestions"
         " FROM m_strangers s LEFT JOIN ("
-        "  SELECT payment_id, to_json(list({'invoices': [invoice_number],"
+        "  SELECT payment_id, cashapp_suggestions(list({'invoices': [invoice_number],"
         "    'amount': amount_text, 'score': '0.40',"
         "    'evidence': 'open amount equals payment (customer ' || customer_id || ')'}"
-        "    ORDER BY invoice_number))::VARCHAR AS suggestions"
+        "    ORDER BY invoice_number)) AS suggestions"
         "  FROM (SELECT * FROM (SELECT s.payment_id, i.invoice_number, i.customer_id,"
         f"     {amount} AS amount_text, i.due_date"
         "    FROM m_strangers s JOIN invoices i"
@@ -66,19 +66,13 @@ def queue_strangers(store: Store, run_id: str, now: Any) -> int:
         "   QUALIFY row_number() OVER (PARTITION BY payment_id"
         "     ORDER BY invoice_number) <= 5)"
         "  GROUP BY payment_id"
-        " ) g USING (payment_id)",
-        [now, run_id],
+        " ) g USING (payment_id)"
     )
+    write_exceptions(store, ExceptionRows("m_stranger_rows"), run_id, now)
+    store.execute("DROP TABLE m_stranger_rows")
     store.execute(
         "UPDATE payments SET status = 'unapplied', matched_at = ?, match_run_id = ?"
         " WHERE payment_id IN (SELECT payment_id FROM m_strangers)",
-        [now, run_id],
-    )
-    store.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-        " SELECT ?, 'system:matcher', 'raise', 'exception', e.exception_id,"
-        "  json_object('payment', e.payment_id, 'type', e.type, 'amount', e.amount::VARCHAR)"
-        " FROM exceptions e JOIN m_strangers USING (payment_id) WHERE e.run_id = ?",
         [now, run_id],
     )
     return int(store.scalar("SELECT count(*) FROM m_strangers"))
@@ -165,34 +159,25 @@ def queue_crowds(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> 
         "   PARTITION BY payment_id, invoice_number ORDER BY score DESC) = 1)"
         f"  QUALIFY row_number() OVER (PARTITION BY payment_id"
         f"   ORDER BY score DESC, invoice_number) <= {MAX_SUGGESTIONS})"
-        " SELECT payment_id, to_json(list({'invoices': [invoice_number],"
+        " SELECT payment_id, cashapp_suggestions(list({'invoices': [invoice_number],"
         f"   'amount': {amount},"
         "   'score': '0.' || lpad(score::VARCHAR, 2, '0'), 'evidence': evidence}"
-        "  ORDER BY score DESC, invoice_number))::VARCHAR AS suggestions"
+        "  ORDER BY score DESC, invoice_number)) AS suggestions"
         " FROM ranked GROUP BY payment_id"
     )
     store.execute(
-        "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id,"
-        " type, status, amount, currency, reason_code, detail, suggestions, opened_at,"
-        " run_id)"
-        " SELECT 'exc_' || substr(sha256(concat_ws(chr(31), c.payment_id, 'ambiguous',"
-        "   '')), 1, 20), c.payment_id, NULL, NULL, 'ambiguous', 'open', c.amount,"
-        "  c.currency, '', 'payer could be any of ' || c.candidates,"
-        "  coalesce(h.suggestions, '[]'), ?, ?"
-        " FROM m_crowds c LEFT JOIN m_crowd_hints h USING (payment_id)",
-        [now, run_id],
+        "CREATE OR REPLACE TEMP TABLE m_crowd_rows AS"
+        " SELECT c.payment_id, NULL::VARCHAR AS invoice_number, NULL::VARCHAR AS customer_id,"
+        "  'ambiguous' AS type, c.amount, c.currency, '' AS reason_code,"
+        "  'payer could be any of ' || c.candidates AS detail,"
+        "  coalesce(h.suggestions, '[]') AS suggestions"
+        " FROM m_crowds c LEFT JOIN m_crowd_hints h USING (payment_id)"
     )
+    write_exceptions(store, ExceptionRows("m_crowd_rows"), run_id, now)
+    store.execute("DROP TABLE m_crowd_rows")
     store.execute(
         "UPDATE payments SET status = 'unapplied', matched_at = ?, match_run_id = ?"
         " WHERE payment_id IN (SELECT payment_id FROM m_crowds)",
-        [now, run_id],
-    )
-    store.execute(
-        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
-        " SELECT ?, 'system:matcher', 'raise', 'exception', e.exception_id,"
-        "  to_json({'payment': e.payment_id, 'type': e.type,"
-        "           'amount': e.amount::VARCHAR})::VARCHAR"
-        " FROM exceptions e JOIN m_crowds USING (payment_id) WHERE e.run_id = ?",
         [now, run_id],
     )
     queued = int(store.scalar("SELECT count(*) FROM m_crowds"))

@@ -1,0 +1,303 @@
+"""The one writer of a match run's decisions: applications, exceptions and their audit rows.
+
+Why a module of its own: a decision used to be spelled out wherever it was made -- the
+engine's write stage, the set-based certain applications, the queued strangers and
+crowds, the events, the settlements -- each re-deriving ids, evidence text and audit rows
+(issue 12). Every path now hands its decisions here as a DuckDB table of a declared shape
+(:class:`ApplicationRows`, :class:`ExceptionRows`: the table's name and the columns it
+must have), and this module derives the rest in one place: the ids (:func:`application_id`,
+:func:`exception_id` and their SQL twins), the audit rows, the fixed columns. Where a
+value is computed both in Python and in SQL, the SQL is generated from the same
+definition here (:func:`sql_stable_key`, :func:`sql_json_text`, :data:`EVIDENCE_MACRO`)
+and property-tested equal to the Python (``tests/test_matching_decisions.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from cashapp.domain import stable_key
+from cashapp.store import Store
+
+# --- ids: one definition, Python and SQL ------------------------------------------------
+
+
+def application_id(payment_id: str, n: int, invoice: str | None, kind: str, earlier: int) -> str:
+    """The id of a payment's ``n``-th application; ``earlier`` rows (a won dispute) renew it."""
+    key = (payment_id, n, invoice, kind, *((earlier,) if earlier else ()))
+    return "app_" + stable_key(*key)[:20]
+
+
+def exception_id(payment_id: str, type_: str, invoice: str | None) -> str:
+    return "exc_" + stable_key(payment_id, type_, invoice)[:20]
+
+
+def event_exception_id(payment_id: str, type_: str) -> str:
+    """An event's exception (return, chargeback): keyed by payment and type only."""
+    return "exc_" + stable_key(payment_id, type_)[:20]
+
+
+def reversal_id(application: str) -> str:
+    return "app_" + stable_key("reversal", application)[:20]
+
+
+def sql_stable_key(*parts: str) -> str:
+    """A DuckDB expression equal to :func:`cashapp.domain.stable_key` of the column
+    expressions ``parts`` (NULL is the empty text, as ``None`` is in Python)."""
+    joined = ", ".join(f"coalesce(CAST({p} AS VARCHAR), '')" for p in parts)
+    return f"substr(sha256(concat_ws(chr(31), {joined})), 1, 24)"
+
+
+def sql_application_id(payment: str, n: str, invoice: str, kind: str, earlier: str) -> str:
+    plain = sql_stable_key(payment, n, invoice, kind)
+    renewed = sql_stable_key(payment, n, invoice, kind, earlier)
+    return (
+        f"'app_' || substr(CASE WHEN coalesce({earlier}, 0) = 0 THEN {plain}"
+        f" ELSE {renewed} END, 1, 20)"
+    )
+
+
+def _sql_exception_id(payment: str, type_: str, invoice: str) -> str:
+    return f"'exc_' || substr({sql_stable_key(payment, type_, invoice)}, 1, 20)"
+
+
+# --- JSON text as Python's json.dumps writes it -----------------------------------------
+
+
+def json_text(value: object) -> str:
+    """Evidence and suggestions as stored: ``json.dumps`` with its default separators."""
+    return json.dumps(value, default=str)
+
+
+#: ``json.dumps`` of one character outside printable ASCII, ``"`` and ``\\`` (ensure_ascii).
+_SQL_JSON_CHAR = (
+    "CASE WHEN c = '\"' THEN '\\\"' WHEN c = '\\' THEN '\\\\'"
+    " WHEN c = chr(10) THEN '\\n' WHEN c = chr(13) THEN '\\r' WHEN c = chr(9) THEN '\\t'"
+    " WHEN c = chr(8) THEN '\\b' WHEN c = chr(12) THEN '\\f'"
+    " WHEN unicode(c) BETWEEN 32 AND 126 THEN c"
+    " WHEN unicode(c) < 65536 THEN '\\u' || lpad(lower(hex(unicode(c))), 4, '0')"
+    " ELSE '\\u' || lower(hex(55296 + ((unicode(c) - 65536) >> 10)))"
+    "  || '\\u' || lower(hex(56320 + ((unicode(c) - 65536) & 1023))) END"
+)
+
+#: DuckDB macros of this module, created once per connection by :func:`install_macros`.
+_MACROS = (
+    # a JSON string literal as json.dumps writes it: the common plain text as it is, the
+    # rest character by character
+    "CREATE OR REPLACE TEMP MACRO cashapp_json_str(s) AS '\"' || CASE"
+    " WHEN regexp_full_match(s, '[ !#-\\[\\]-~]*') THEN s"
+    " ELSE array_to_string(list_transform(string_split(s, ''),"
+    f"  lambda c: {_SQL_JSON_CHAR}), '')"
+    " END || '\"'",
+    # a JSON list of strings
+    "CREATE OR REPLACE TEMP MACRO cashapp_json_strs(xs) AS"
+    " '[' || array_to_string(list_transform(xs, lambda x: cashapp_json_str(x)), ', ') || ']'",
+    # the engine's evidence of an application (primitives._evidence and the notes a
+    # customer rule adds): refs STRUCT(invoice, kind, text)[], customers
+    # STRUCT(customer_id, method, detail)[], an optional amount note and candidates
+    "CREATE OR REPLACE TEMP MACRO cashapp_evidence(refs, customers, note, candidates) AS"
+    " '{\"references\": [' || array_to_string(list_transform(refs, lambda r:"
+    "   '{\"invoice\": ' || cashapp_json_str(r.invoice) || ', \"kind\": '"
+    "   || cashapp_json_str(r.kind) || ', \"text\": ' || cashapp_json_str(r.text) || '}'),"
+    "   ', ')"
+    " || '], \"customer\": [' || array_to_string(list_transform(customers, lambda c:"
+    "   '{\"customer_id\": ' || cashapp_json_str(c.customer_id) || ', \"method\": '"
+    "   || cashapp_json_str(c.method) || ', \"detail\": ' || cashapp_json_str(c.detail)"
+    "   || '}'), ', ') || ']'"
+    " || CASE WHEN note IS NULL THEN '' ELSE ', \"amount\": ' || cashapp_json_str(note) END"
+    " || CASE WHEN candidates IS NULL THEN ''"
+    "    ELSE ', \"candidates\": ' || cashapp_json_strs(candidates) END || '}'",
+    # a list of suggestions: STRUCT(invoices VARCHAR[], amount VARCHAR, score VARCHAR,
+    # evidence VARCHAR)[] as Suggestion.as_json of each, json.dumps'd
+    "CREATE OR REPLACE TEMP MACRO cashapp_suggestions(xs) AS"
+    " '[' || array_to_string(list_transform(xs, lambda x:"
+    "   '{\"invoices\": ' || cashapp_json_strs(x.invoices) || ', \"amount\": '"
+    "   || cashapp_json_str(x.amount) || ', \"score\": ' || cashapp_json_str(x.score)"
+    "   || ', \"evidence\": ' || cashapp_json_str(x.evidence) || '}'), ', ') || ']'",
+)
+
+
+def install_macros(store: Store) -> None:
+    """Create this module's SQL macros on the store's connection (idempotent)."""
+    for macro in _MACROS:
+        store.execute(macro)
+
+
+def sql_json_text(expr: str) -> str:
+    """A DuckDB expression: the JSON string literal of ``expr`` as :func:`json_text`."""
+    return f"cashapp_json_str({expr})"
+
+
+# --- the declared shapes the deciders hand over -----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """A DuckDB table (or registered Arrow table) holding decided rows of one shape."""
+
+    table: str
+    COLUMNS: ClassVar[tuple[str, ...]] = ()
+
+    def check(self, store: Store) -> None:
+        """Refuse a table that lacks a declared column (a programming error, not data)."""
+        have = {str(r[0]) for r in store.fetchall(f"DESCRIBE {self.table}")}
+        missing = [c for c in self.COLUMNS if c not in have]
+        if missing:
+            raise TypeError(f"{self.table} lacks the columns {', '.join(missing)}")
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationRows(_Rows):
+    """Applications decided: ``seq`` is the row's number within its payment's decision,
+    ``evidence`` the JSON text (:func:`json_text` or ``cashapp_evidence``)."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "payment_id", "seq", "invoice_number", "customer_id", "amount", "currency", "kind",
+        "rule", "confidence", "evidence",
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptionRows(_Rows):
+    """Exceptions raised: ``suggestions`` the JSON text (:func:`json_text` or
+    ``cashapp_suggestions``)."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "payment_id", "invoice_number", "customer_id", "type", "amount", "currency",
+        "reason_code", "detail", "suggestions",
+    )  # fmt: skip
+
+
+# --- the writes --------------------------------------------------------------------------
+
+
+def write_applications(store: Store, rows: ApplicationRows, run_id: str, now: Any) -> None:
+    """Insert ``rows`` as active automatic applications, with their ids and audit rows.
+
+    A payment applied again (after a won dispute) gets new ids and keeps its earlier rows:
+    the id adds how many application rows the payment already has.
+    """
+    rows.check(store)
+    app_id = sql_application_id("m.payment_id", "m.seq", "m.invoice_number", "m.kind", "g.n")
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_written_apps AS"
+        f" SELECT {app_id} AS application_id, m.payment_id, m.invoice_number, m.customer_id,"
+        "  m.amount, m.currency, m.kind, m.rule, m.confidence, m.evidence"
+        f" FROM {rows.table} m"
+        " LEFT JOIN (SELECT payment_id, count(*) AS n FROM applications"
+        f"   WHERE payment_id IN (SELECT payment_id FROM {rows.table}) GROUP BY payment_id) g"
+        "  USING (payment_id)"
+    )
+    try:
+        store.execute(
+            "INSERT INTO applications BY NAME SELECT *, 'auto' AS method,"
+            " 'active' AS status, ?::TIMESTAMPTZ AS created_at,"
+            " 'system:matcher' AS created_by, ? AS run_id FROM m_written_apps",
+            [now, run_id],
+        )
+        # to_json of a struct is vectorized (json_object per row is not); the text is the same
+        store.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+            " SELECT ?, 'rule:' || rule, 'apply', 'application', application_id,"
+            "  to_json({'payment': payment_id, 'invoice': invoice_number,"
+            "           'amount': amount::VARCHAR, 'kind': kind})::VARCHAR"
+            " FROM m_written_apps",
+            [now],
+        )
+    finally:
+        store.execute("DROP TABLE m_written_apps")
+
+
+def write_exceptions(
+    store: Store, rows: ExceptionRows, run_id: str, now: Any, *, audit: bool = True
+) -> None:
+    """Insert ``rows`` as open exceptions, with their ids and (unless ``audit`` is off: a
+    settlement's tie is audited as a reconciliation) their audit rows."""
+    rows.check(store)
+    exc_id = _sql_exception_id("m.payment_id", "m.type", "m.invoice_number")
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_written_excs AS"
+        f" SELECT {exc_id} AS exception_id, m.payment_id, m.invoice_number, m.customer_id,"
+        "  m.type, m.amount, m.currency, m.reason_code, m.detail, m.suggestions"
+        f" FROM {rows.table} m"
+    )
+    try:
+        store.execute(
+            "INSERT INTO exceptions BY NAME SELECT *, 'open' AS status,"
+            " ?::TIMESTAMPTZ AS opened_at, ? AS run_id FROM m_written_excs",
+            [now, run_id],
+        )
+        if audit:
+            store.execute(
+                "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+                " SELECT ?, 'system:matcher', 'raise', 'exception', exception_id,"
+                "  to_json({'payment': payment_id, 'type': type,"
+                "           'amount': amount::VARCHAR})::VARCHAR"
+                " FROM m_written_excs",
+                [now],
+            )
+    finally:
+        store.execute("DROP TABLE m_written_excs")
+
+
+def write_reversal(store: Store, row: Sequence[Any], now: Any, actor: str, run_id: str) -> str:
+    """Reverse one active application ``row`` (id, invoice, customer, amount, currency,
+    kind, payment): a reversal row, the original marked, its audit row. Returns the id."""
+    app_id, invoice, customer, amount, currency, kind, payment_id = row
+    reversal = reversal_id(app_id)
+    store.execute(
+        "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
+        " amount, currency, kind, method, rule, confidence, evidence, status, reverses,"
+        " created_at, created_by, run_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 'auto', 'event-reversal', 1, ?, 'reversed', ?, ?, ?, ?)",
+        [
+            reversal, payment_id, invoice, customer, -amount, currency, kind,
+            json_text({"reverses": app_id}), app_id, now, actor, run_id,
+        ],
+    )  # fmt: skip
+    store.execute(
+        "UPDATE applications SET status = 'reversed', reversed_by = ? WHERE application_id = ?",
+        [reversal, app_id],
+    )
+    store.audit(actor, "reverse", "application", app_id, {"reversal": reversal})
+    return reversal
+
+
+def write_event_exception(
+    store: Store, row: Sequence[Any], now: Any, actor: str, run_id: str
+) -> None:
+    """Queue an event's exception ``row`` (payment, invoice, customer, type, amount,
+    currency, reason code, detail) once, with its audit row."""
+    payment_id, invoice, customer, type_, amount, currency, reason, detail = row
+    exc = event_exception_id(payment_id, type_)
+    store.execute(
+        "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id, type,"
+        " status, amount, currency, reason_code, detail, suggestions, opened_at, run_id)"
+        " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING",
+        [exc, payment_id, invoice, customer, type_, amount, currency, reason, detail, now, run_id],
+    )
+    store.audit(actor, "raise", "exception", exc, {"type": type_, "payment": payment_id})
+
+
+def audit_settlement_ties(store: Store, ties: str, now: Any) -> None:
+    """The audit rows of the settlement ties in table ``ties`` (deposit, payout, diff, how)."""
+    store.execute(
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+        " SELECT ?, 'system:matcher', 'reconcile', 'payment', deposit,"
+        f"  json_object('payout', payout, 'how', how, 'difference', diff::VARCHAR) FROM {ties}",
+        [now],
+    )
+
+
+def audit_learned_aliases(store: Store, now: Any) -> None:
+    """The audit rows of the payer accounts the run learned (created at ``now``)."""
+    store.execute(
+        "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+        " SELECT ?, 'rule:learned', 'learn', 'customer_alias', value,"
+        "  json_object('customer', customer_id, 'kind', kind, 'from', learned_from)"
+        " FROM customer_aliases WHERE created_at = ? AND created_by = 'rule:learned'",
+        [now, now],
+    )
