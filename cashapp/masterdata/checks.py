@@ -73,7 +73,7 @@ def check_customers(store: Store, path: str, default_currency: str) -> int:
         path,
         CUSTOMER_FIELDS,
         "customer_id",
-        lambda row: customer_row(row, default_currency),
+        lambda row, _: customer_row(row, default_currency),
         _customer_table,
     )
 
@@ -110,18 +110,12 @@ def check_invoices(store: Store, path: str, profile: ImportProfile) -> int:
         "      AND invoice_day + net_days <= DATE '9999-12-31'))"
         f" AND {due} >= invoice_day"
     )
-    slow_customers: dict[str, str] = dict(
-        store.fetchall(
-            "SELECT customer_id, currency FROM customers WHERE customer_id IN"
-            f" (SELECT customer_id FROM {ROWS} ANTI JOIN {PARSED} USING (line_no))"
-        )
-    )
     return _settle_the_rest(
         store,
         path,
         INVOICE_FIELDS,
         "invoice_number",
-        lambda row: invoice_row(row, slow_customers, profile),
+        lambda row, customers: invoice_row(row, customers, profile),
         _invoice_table,
     )
 
@@ -131,19 +125,25 @@ def _settle_the_rest(
     path: str,
     fields: tuple[str, ...],
     key: str,
-    parse: Callable[[Mapping[str, str]], Row],
+    parse: Callable[[Mapping[str, str], Mapping[str, str]], Row],
     table: Callable[[Sequence[tuple[int, Row]]], Any],
 ) -> int:
-    """Rows the query did not accept, through the Python rule; then repeats; then refuse."""
+    """Rows the query did not accept, through the Python rule; then repeats; then refuse.
+
+    ``parse`` gets the row and the stored customers (id -> currency) those rows name.
+    """
     rest = store.fetchall(
-        f"SELECT line_no, {', '.join(fields)} FROM {ROWS} ANTI JOIN {PARSED} USING (line_no)"
-        " ORDER BY line_no"
+        f"SELECT r.line_no, c.currency, {', '.join(f'r.{f}' for f in fields)}"
+        f" FROM {ROWS} r ANTI JOIN {PARSED} p USING (line_no)"
+        " LEFT JOIN customers c ON c.customer_id = r.customer_id ORDER BY r.line_no"
     )
+    named = fields.index("customer_id")
+    customers = {values[named]: known for _, known, *values in rest if known is not None}
     problems: list[tuple[int, str]] = []
     accepted: list[tuple[int, Row]] = []
-    for number, *values in rest:
+    for number, _, *values in rest:
         try:
-            accepted.append((number, parse(dict(zip(fields, values, strict=True)))))
+            accepted.append((number, parse(dict(zip(fields, values, strict=True)), customers)))
         except ROW_ERRORS as exc:
             problems.append((number, f"line {number}: {exc}"))
     if accepted:

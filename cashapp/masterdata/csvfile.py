@@ -49,8 +49,9 @@ _ASCII_SPACE: Final = bytes(c for c in range(128) if chr(c).isspace())
 class Lines:
     """A CSV file whose records are its lines: the header, and the data lines as Arrow.
 
-    ``table`` has ``line_no`` (2, 3, ...) and ``line`` (the text without its line end);
-    ``quoted`` says whether fields are to be unquoted (``"`` occurs in the file).
+    ``table`` has ``line_no`` (2, 3, ...), ``line`` (the text without its line end) and
+    ``plain`` (only printable ASCII and no space: no cell of the line has whitespace to
+    strip); ``quoted`` says whether fields are to be unquoted (``"`` occurs in the file).
     """
 
     header: list[str]
@@ -113,7 +114,15 @@ def _numbered(lines: Any) -> Any:
     import pyarrow.compute as pc
 
     ones = pa.repeat(pa.scalar(1, pa.int64()), len(lines))
-    return pa.table({"line_no": pc.add(pc.cumulative_sum(ones), 1), "line": lines})
+    numbers = pc.add(pc.cumulative_sum(ones), 1)
+    return pa.table({"line_no": numbers, "line": lines, "plain": without_whitespace(lines)})
+
+
+def without_whitespace(texts: Any) -> Any:
+    """True for each Arrow text of printable ASCII without a space: nothing to strip."""
+    import pyarrow.compute as pc
+
+    return pc.and_(pc.ascii_is_printable(texts), pc.invert(pc.match_substring(texts, " ")))
 
 
 def _csv_cells(text: str, path: Path) -> Cells:

@@ -69,10 +69,11 @@ def unquote_sql(token: str) -> str:
     )
 
 
-#: Digits, or digits grouped in threes, and an optional fraction, per decimal mark.
-_AMOUNT: Final[dict[str, str]] = {
-    ".": r"[0-9]+(?:\.[0-9]+)?|[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?",
-    ",": r"[0-9]+(?:,[0-9]+)?|[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?",
+#: Digits and an optional fraction; the same with the digits grouped in threes.
+_PLAIN: Final[dict[str, str]] = {".": r"[0-9]+(?:\.[0-9]+)?", ",": r"[0-9]+(?:,[0-9]+)?"}
+_GROUPED: Final[dict[str, str]] = {
+    ".": r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?",
+    ",": r"[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?",
 }
 
 
@@ -84,16 +85,19 @@ def amount_sql(text: str, places: str, mark: DecimalMark) -> str:
     :data:`cashapp.money.MAX_AMOUNT` is passed, so no value is rounded or clipped.
     """
     group = "," if mark == "." else "."
-    digits = f"replace({text}, '{group}', '')"
+    plain = text if mark == "." else f"replace({text}, ',', '.')"
+    grouped = f"replace({text}, '{group}', '')"
     if mark == ",":
-        digits = f"replace({digits}, ',', '.')"
+        grouped = f"replace({grouped}, ',', '.')"
     decimals = (
         f"CASE WHEN contains({text}, '{mark}') THEN length({text}) - strpos({text}, '{mark}')"
         " ELSE 0 END"
     )
     return (
-        f"CASE WHEN regexp_full_match({text}, '(?:{_AMOUNT[mark]})') AND {decimals} <= {places}"
-        f" THEN TRY_CAST({digits} AS DECIMAL(18,4)) END"
+        f"CASE WHEN {places} IS NULL OR {decimals} > {places} THEN NULL"
+        f" WHEN regexp_full_match({text}, '{_PLAIN[mark]}') THEN TRY_CAST({plain} AS DECIMAL(18,4))"
+        f" WHEN regexp_full_match({text}, '{_GROUPED[mark]}')"
+        f" THEN TRY_CAST({grouped} AS DECIMAL(18,4)) END"
     )
 
 

@@ -20,6 +20,7 @@ from cashapp.masterdata.shapes import blank_quoted_line, strip_sql, unquote_sql
 from cashapp.masterdata.workbook import read_xlsx
 from cashapp.store import Store
 
+_EMPTY_QUOTED = '(?:"")?(?:,(?:"")?)*'
 #: The temporary tables of one import, dropped when it ends (refused or not).
 ROWS = "md_rows"
 _SOURCE = "md_source"
@@ -58,12 +59,26 @@ def stage_rows(
     return count
 
 
-def _columns(header_for: Mapping[str, str], position: Mapping[str, int]) -> str:
-    """Each field from its cell ``c<i>``, stripped; ``''`` where the header lacks it."""
+def _columns(
+    header_for: Mapping[str, str], position: Mapping[str, int], plain: str = "false"
+) -> str:
+    """Each field from its cell ``c<i>``, stripped unless ``plain``; ``''`` if not in the file."""
+
+    def field(index: int) -> str:
+        cell = f"c{index}"
+        return f"CASE WHEN {plain} THEN {cell} ELSE {strip_sql(cell)} END"
+
     return ", ".join(
-        f"{strip_sql(f'c{position[h]}')} AS {f}" if h in position else f"'' AS {f}"
+        f"{field(position[h])} AS {f}" if h in position else f"'' AS {f}"
         for f, h in header_for.items()
     )
+
+
+#: A line with no cell but empty ones: commas only (and ``""`` where fields are quoted).
+_EMPTY_CELLS = {
+    False: "replace(line, ',', '') = ''",
+    True: f"regexp_full_match(line, '{_EMPTY_QUOTED}')",
+}
 
 
 def _stage_lines(
@@ -73,26 +88,31 @@ def _stage_lines(
     header_for: Mapping[str, str],
     position: Mapping[str, int],
 ) -> None:
-    """Split the lines into fields in one query; refuse rows not of the header's width."""
+    """Split the lines into fields in one query; refuse rows not of the header's width.
+
+    A ``plain`` line (see :class:`Lines`) has nothing to strip, so only the others pay
+    for ``str.strip``; a line is blank (skipped, as ``csv`` rows of whitespace were) when
+    every cell strips to nothing.
+    """
     quoted, width = lines.quoted, len(lines.header)
     if quoted:
         split = f"regexp_extract_all(line || ',', '{FIELD_TOKEN}', 1)"
-        blank = f"regexp_full_match(line, '{blank_quoted_line()}')"
+        spaced_blank = f"regexp_full_match(line, '{blank_quoted_line()}')"
     else:
         split = "string_split(line, ',')"
-        printable = "unicode(line) BETWEEN 33 AND 126 AND unicode(line) <> 44"  # not ' ' or ','
+        first = "unicode(line) BETWEEN 33 AND 126 AND unicode(line) <> 44"  # not ' ', not ','
         cells_only = strip_sql("replace(line, ',', '')")
-        blank = f"NOT ({printable}) AND {cells_only} = ''"
-
+        spaced_blank = f"NOT ({first}) AND {cells_only} = ''"
+    blank = f"CASE WHEN plain THEN {_EMPTY_CELLS[quoted]} ELSE {spaced_blank} END"
     used = sorted({position[h] for h in header_for.values() if h in position})
     cells = "".join(
         f", {unquote_sql(f'f[{i + 1}]') if quoted else f'f[{i + 1}]'} AS c{i}" for i in used
     )
     store.execute(
         f"CREATE OR REPLACE TEMP TABLE {ROWS} AS"
-        f" SELECT line_no, width, {_columns(header_for, position)}"
-        f" FROM (SELECT line_no, len(f) AS width{cells}"
-        f" FROM (SELECT line_no, {split} AS f FROM {_SOURCE} WHERE NOT ({blank})))"
+        f" SELECT line_no, width, {_columns(header_for, position, 'plain')}"
+        f" FROM (SELECT line_no, plain, len(f) AS width{cells}"
+        f" FROM (SELECT line_no, plain, {split} AS f FROM {_SOURCE} WHERE NOT ({blank})))"
     )
     ragged = store.fetchall(
         f"SELECT line_no, width FROM {ROWS} WHERE width <> ? ORDER BY line_no", [width]
