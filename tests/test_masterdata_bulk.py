@@ -433,7 +433,7 @@ def _book(store: Store) -> Any:
     return customers, invoices, audit
 
 
-@settings(SLOW, max_examples=200)
+@settings(SLOW, max_examples=150)
 @given(_scenario())
 def test_the_bulk_import_is_the_row_by_row_import(
     stores: Any, tmp_path_factory: Any, scenario: tuple[Config, list[tuple[str, str, bytes]]]

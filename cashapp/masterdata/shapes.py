@@ -94,20 +94,20 @@ def amount_sql(text: str, places: str, mark: DecimalMark) -> str:
         " ELSE 0 END"
     )
     return (
-        f"CASE WHEN {places} IS NULL OR {decimals} > {places} THEN NULL"
+        f"CASE WHEN {text} = '' OR {places} IS NULL OR {decimals} > {places} THEN NULL"
         f" WHEN regexp_full_match({text}, '{_PLAIN[mark]}') THEN TRY_CAST({plain} AS DECIMAL(18,4))"
         f" WHEN regexp_full_match({text}, '{_GROUPED[mark]}')"
         f" THEN TRY_CAST({grouped} AS DECIMAL(18,4)) END"
     )
 
 
-#: Two digits with something other than hyphens between them: two digit runs.
-_TWO_RUNS: Final = "[0-9][^0-9]*[^0-9-][^0-9]*[0-9]"
+#: At most one run of digits (and hyphens inside it): the shape :func:`ref_key_sql` reads.
+_ONE_RUN: Final = "[^0-9]*(?:[0-9](?:[0-9-]*[0-9])?)?[^0-9]*"
 
 
 def ref_key_is_sql(number: str) -> str:
     """True where :func:`ref_key_sql` applies: ASCII, at most one digit run."""
-    return f"({is_ascii_sql(number)} AND NOT regexp_matches({number}, '{_TWO_RUNS}'))"
+    return f"({is_ascii_sql(number)} AND regexp_full_match({number}, '{_ONE_RUN}'))"
 
 
 def ref_key_sql(number: str) -> str:
@@ -117,7 +117,8 @@ def ref_key_sql(number: str) -> str:
     key is the digits; with no digit it is the letters, upper-cased.
     """
     return (
-        f"CASE WHEN regexp_matches({number}, '[0-9]')"
-        f" THEN regexp_replace({number}, '[^0-9]', '', 'g')"
-        f" ELSE regexp_replace(upper({number}), '[^A-Z]', '', 'g') END"
+        f"CASE WHEN regexp_full_match({number}, '[^0-9]*[0-9]+')"  # INV-104523, the most
+        f" THEN regexp_extract({number}, '^[^0-9]*([0-9]+)$', 1)"
+        f" WHEN regexp_matches({number}, '[0-9]') THEN regexp_replace({number}, '[^0-9]+', '', 'g')"
+        f" ELSE regexp_replace(upper({number}), '[^A-Z]+', '', 'g') END"
     )
