@@ -357,13 +357,16 @@ def _file(
         out = io.BytesIO()
         book.save(out)
         return "xlsx", out.getvalue()
-    quoting = draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    quote_all = _now_and_then(draw, 3)
     end = draw(st.sampled_from(["\r\n", "\n"]))
     lines = []
     for values in [header, *cells]:
-        line = io.StringIO()
-        csv.writer(line, quoting=quoting, lineterminator=end).writerow(values)
-        lines.append(line.getvalue()[: -len(end)])
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator=end)
+        if quote_all:
+            writer = csv.writer(buffer, lineterminator=end, quoting=csv.QUOTE_ALL)
+        writer.writerow(values)
+        lines.append(buffer.getvalue()[: -len(end)])
     extras = ["", "  ", " , ,"] + ([] if clean else ["x,y", 'a,"b'])
     for _ in range(draw(st.integers(0, 2))):
         lines.insert(draw(st.integers(1, len(lines))), draw(st.sampled_from(extras)))
