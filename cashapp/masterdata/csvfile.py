@@ -41,6 +41,7 @@ QUOTED_LINE: Final = f"^{_FIELD}(?:,{_FIELD})*$"
 FIELD_TOKEN: Final = f"({QUOTED_FIELD}|{PLAIN_FIELD}),"
 
 _BOM: Final = b"\xef\xbb\xbf"
+_BATCH_ROWS: Final = 122_880
 #: ASCII characters ``str.isspace`` holds true, for an ASCII file's emptiness test.
 _ASCII_SPACE: Final = bytes(c for c in range(128) if chr(c).isspace())
 
@@ -88,7 +89,8 @@ def _utf8(raw: bytes) -> tuple[bytes, str | None]:
 
 def _plain_lines(data: bytes) -> Any:
     """The lines of ``data`` as Arrow text if ``csv`` reads it line by line, else None."""
-    if b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+    returns = data.count(b"\r")
+    if b"\x00" in data or returns != data.count(b"\r\n"):
         return None
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -96,9 +98,12 @@ def _plain_lines(data: bytes) -> Any:
     whole = pa.LargeStringArray.from_buffers(
         1, pa.array([0, len(data)], pa.int64()).buffers()[1], pa.py_buffer(data)
     )
-    lines = pc.split_pattern(whole, "\n").flatten()
-    if b"\r" in data:  # each one ends a line: \r\n
-        lines = pc.replace_substring(lines, "\r", "")
+    if returns and returns == data.count(b"\n"):  # every line ends in \r\n
+        lines = pc.split_pattern(whole, "\r\n").flatten()
+    else:
+        lines = pc.split_pattern(whole, "\n").flatten()
+        if returns:  # each one is the start of a \r\n
+            lines = pc.replace_substring(lines, "\r", "")
     longest = pc.max(pc.binary_length(lines)).as_py() or 0
     if longest > csv.field_size_limit():
         return None
@@ -115,7 +120,9 @@ def _numbered(lines: Any) -> Any:
 
     ones = pa.repeat(pa.scalar(1, pa.int64()), len(lines))
     numbers = pc.add(pc.cumulative_sum(ones), 1)
-    return pa.table({"line_no": numbers, "line": lines, "plain": without_whitespace(lines)})
+    table = pa.table({"line_no": numbers, "line": lines, "plain": without_whitespace(lines)})
+    # batches of a DuckDB row group, so its threads share the scan (zero-copy slices)
+    return pa.Table.from_batches(table.to_batches(max_chunksize=_BATCH_ROWS), table.schema)
 
 
 def without_whitespace(texts: Any) -> Any:
