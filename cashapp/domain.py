@@ -46,6 +46,22 @@ class FileRefused(Exception):
         super().__init__(f"{location}: {reason}" if location else reason)
 
 
+class ActionRefused(Exception):
+    """A person's action on the queue, the users or the approvals is refused whole.
+
+    The message is one line a person can act on; the CLI prints it and exits 2, the web
+    UI answers 4xx with it. Nothing the action would have written has been written.
+    """
+
+
+class Conflict(ActionRefused):
+    """Someone else changed the item since it was read (optimistic locking)."""
+
+
+class NotPermitted(ActionRefused):
+    """The acting user's role does not allow the action (enforced in the service)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Issue:
     """A problem found while parsing; warnings keep the file, errors refuse it."""

@@ -29,6 +29,7 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         "services",
         (
             "cashapp.queue",
+            "cashapp.users",
             "cashapp.close",
             "cashapp.journal",
             "cashapp.reports",

@@ -26,6 +26,7 @@ from cashapp.cli import admin, bench, exceptions, ingest, masterdata, pull, quer
 from cashapp.cli.output import err
 from cashapp.cli.state import EXIT_PROBLEMS, EXIT_REFUSED, main_options
 from cashapp.config import ConfigError
+from cashapp.domain import ActionRefused
 from cashapp.matching.rules import RulesError
 from cashapp.store import StoreError
 
@@ -72,12 +73,13 @@ export_app.command("journal")(report.export_journal_file)
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: errors become one message and an exit code, never a traceback.
 
-    Known refusals (config, rules, database) exit 2. Anything else is a bug in cashapp: it
-    exits 1 with a one-line message; set ``CASHAPP_DEBUG=1`` to see the traceback.
+    Known refusals (config, rules, database, a refused queue action) exit 2. Anything else
+    is a bug in cashapp: it exits 1 with a one-line message; set ``CASHAPP_DEBUG=1`` to see
+    the traceback.
     """
     try:
         app(args=list(argv) if argv is not None else None, standalone_mode=True)
-    except (ConfigError, RulesError, StoreError) as exc:
+    except (ConfigError, RulesError, StoreError, ActionRefused) as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_REFUSED)
     except Exception as exc:

@@ -25,6 +25,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_REFUSED = 0, 1, 2
 
 class _State:
     config_path: str | None = None
+    user: str | None = None
     db_path: str | None = None
     _config: Config | None = None
 
@@ -70,13 +71,33 @@ def main_options(
     db: Annotated[
         str | None, typer.Option("--db", help="DuckDB file (overrides [database] path).")
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            envvar="CASHAPP_USER",
+            help="Who is acting (required by every verb that changes the queue).",
+        ),
+    ] = None,
 ) -> None:
     state.config_path = config
+    state.user = user
     state.db_path = db
     state._config = None
 
 
 OutputOption = Annotated[OutputFormat, typer.Option("--output", help="table, csv or json")]
+
+
+def acting_user() -> str:
+    """The ``--user`` (or ``CASHAPP_USER``) a changing verb acts as; refused when absent.
+
+    Only the name is checked here; whether that user exists, is active and may do the
+    action is the service's decision (roles are enforced there, not in the CLI).
+    """
+    if not state.user:
+        fail("this verb changes the queue: say who you are with --user NAME or CASHAPP_USER")
+    return state.user
 
 
 def parse_day(text: str, option: str = "--date") -> date:
