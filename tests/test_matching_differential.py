@@ -20,7 +20,6 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -166,11 +165,6 @@ def test_set_based_decides_exactly_as_the_engine(
             assert bulk[table] == engine[table], f"{table} differ"
 
 
-@pytest.mark.xfail(
-    reason="issue 12, left: the bulk-queued strangers' and crowds' suggestions read the book"
-    " after the run's certain applications, the engine's at the payment's canonical position",
-    strict=False,
-)
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -17,7 +17,7 @@ from cashapp.config import Config
 from cashapp.domain import PaymentRecord, stable_key
 from cashapp.ingest.write import write_result
 from cashapp.keys import name_key
-from cashapp.matching.bulk import BulkResult, apply_certain
+from cashapp.matching.bulk import BulkResult, write_certain
 from cashapp.matching.engine import Book, EngineSettings, decide
 from cashapp.matching.model import CustomerHit, OpenInvoice, PaymentToMatch
 from cashapp.matching.registry import PRIMITIVES, bulk_rule, can_preempt
@@ -222,12 +222,12 @@ def _run(
     def certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> BulkResult:
         if not bulk:
             return BulkResult(0, {})
-        result = apply_certain(store, rules, run_id, now)
+        result = write_certain(store, rules, run_id, now)
         if store.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'm_certain'"):
             taken.update(store.fetchall("SELECT via, count(*) FROM m_certain GROUP BY 1"))
         return result
 
-    monkeypatch.setattr(pipeline, "apply_certain", certain)
+    monkeypatch.setattr(pipeline, "write_certain", certain)
     store = open_store(":memory:")
     try:
         records = _seed(store, random.Random(seed))

@@ -46,10 +46,29 @@ def decide(
     payment: PaymentToMatch, book: Book, rules: Sequence[Rule], settings: EngineSettings
 ) -> Decision:
     """Apply the first rule that explains ``payment``; otherwise raise an exception."""
+    decision = decide_by_rules(payment, book, rules, settings)
+    return decision if decision is not None else queued(payment, book)
+
+
+def decide_by_rules(
+    payment: PaymentToMatch, book: Book, rules: Sequence[Rule], settings: EngineSettings
+) -> Decision | None:
+    """The first rule's decision that explains ``payment``, or None when no rule does."""
     for rule in rules:
         decision = PRIMITIVES[rule.primitive].function(payment, rule, book, settings)
         if decision is not None:
             return decision
+    return None
+
+
+def queued(payment: PaymentToMatch, book: Book) -> Decision:
+    """The decision for a payment no rule explains: the exception and its suggestions.
+
+    A match run calls this once every payment has been decided, against the book as the
+    run leaves it: a person works the queue after the run, so a suggestion must not name
+    an invoice a later payment of the same run closed -- and the set-based queueing of
+    strangers and crowds, which runs after the engine, reads the same book.
+    """
     exception = exception_for(payment, book)
     customer = identified(
         payment, ("account", "customer_id", "exact_name", "truncated_name", "alias", "reference")
@@ -77,6 +96,8 @@ __all__ = [
     "amount_suggestions",
     "customer_hits_by_reference",
     "decide",
+    "decide_by_rules",
+    "queued",
     "strongest_customers",
     "unidentified",
 ]

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -41,14 +41,17 @@ from cashapp.domain import stable_key
 from cashapp.matching.bulk import (
     BulkResult,
     NameSettings,
-    apply_certain,
     build_customer_hits,
     build_reference_hits,
     drop_evidence,
     hits_for_engine,
     queue_crowds,
     queue_strangers,
+    select_certain,
+    select_crowds,
+    select_strangers,
     start_reference_hits,
+    write_certain,
 )
 from cashapp.matching.decisions import install_macros
 from cashapp.matching.engine import (
@@ -56,7 +59,8 @@ from cashapp.matching.engine import (
     Book,
     EngineSettings,
     customer_hits_by_reference,
-    decide,
+    decide_by_rules,
+    queued,
     strongest_customers,
 )
 from cashapp.matching.events import mark_returned_originals, process_events, process_won_disputes
@@ -94,13 +98,17 @@ def settings_for(config: Config) -> EngineSettings:
 
 
 def _load_payments(store: Store) -> list[tuple[Any, ...]]:
-    """The payments the engine decides: undecided, not already known to be strangers."""
+    """The payments the engine decides: undecided, not set aside as strangers or crowds."""
     return store.fetchall(
         "SELECT payment_id, amount, currency, value_date, payer_name, payer_account,"
         " remittance, refs FROM payments"
         " WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
         "  AND payment_id NOT IN (SELECT payment_id FROM m_strangers)"
-        " ORDER BY value_date, payment_id"
+        "  AND payment_id NOT IN (SELECT payment_id FROM m_crowds)"
+        # the canonical order: the certain first (already written when set-based), then by
+        # value date and id
+        " ORDER BY payment_id IN (SELECT payment_id FROM m_certain) DESC, value_date,"
+        "  payment_id"
     )
 
 
@@ -137,14 +145,23 @@ def _count(
         )
 
 
+def _count_queued(summary: MatchSummary, type_: str, queued: int) -> None:
+    """Add ``queued`` payments queued in bulk as ``type_`` to the run's summary."""
+    summary.payments += queued
+    summary.unapplied += queued
+    if queued:
+        summary.exceptions[type_] = summary.exceptions.get(type_, 0) + queued
+
+
 #: The reason code of a payment whose arithmetic leaves what the book can hold.
 AMOUNT_OUT_OF_RANGE = "amount_out_of_range"
 
 
-def _decide_guarded(
-    payment: PaymentToMatch, book: Book, rules: Sequence[Rule], settings: EngineSettings
-) -> Decision:
-    """The engine's decision, unless its arithmetic fails or cannot be stored.
+def _guarded(
+    payment: PaymentToMatch, decide: Callable[[PaymentToMatch, Book], Decision | None], book: Book
+) -> Decision | None:
+    """The engine's decision (``decide``: by the rules, or queued), unless its arithmetic
+    fails or cannot be stored.
 
     Why: a decision is written in one batch with every other payment's, so one amount past
     ``DECIMAL(18,4)`` (a shortfall against two invoices of 99 trillion, say) used to end
@@ -154,9 +171,11 @@ def _decide_guarded(
     The check is two comparisons per amount of the decision, nothing per invoice.
     """
     try:
-        decision = decide(payment, book, rules, settings)
+        decision = decide(payment, book)
     except (MoneyError, ArithmeticError) as exc:
         return _out_of_range(payment, str(exc))
+    if decision is None:
+        return None
     for allocation in decision.allocations:
         if abs(allocation.amount) > MAX_AMOUNT:
             return _out_of_range(payment, f"{allocation.amount} exceeds DECIMAL(18,4)")
@@ -218,13 +237,69 @@ def _load_book(
     return book
 
 
-def _no_strangers(store: Store) -> int:
-    """With ``set_based`` off the engine decides the strangers too: none queued in bulk."""
+def _payments_to_match(
+    rows: Sequence[Sequence[Any]],
+    refs: dict[str, list[ReferenceHit]],
+    customers: dict[str, list[CustomerHit]],
+    book: Book,
+) -> list[PaymentToMatch]:
+    """The engine's view of each loaded payment; a payer no method identified is taken to
+    be the customer whose invoices the remittance names, where it names any."""
+    payments = []
+    for pid, stored_amount, currency, value_date, name, _acct, _rem, _refs in rows:
+        amount = quantize(stored_amount, currency)
+        payment = PaymentToMatch(
+            pid,
+            amount,
+            currency,
+            value_date,
+            name or "",
+            tuple(customers.get(pid, ())),
+            tuple(refs.get(pid, ())),
+        )
+        if not payment.customers:
+            implied = customer_hits_by_reference(payment, book)
+            if implied:
+                payment = PaymentToMatch(
+                    pid, amount, currency, value_date, name or "", implied, payment.references
+                )
+        payments.append(payment)
+    return payments
+
+
+def _no_strangers(store: Store) -> None:
+    """With ``set_based`` off the engine decides strangers and crowds too: none set aside."""
     store.execute(
         "CREATE OR REPLACE TEMP TABLE m_strangers (payment_id VARCHAR, amount DECIMAL(18,4),"
         " currency VARCHAR, payer_name VARCHAR)"
     )
-    return 0
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_crowds (payment_id VARCHAR, amount DECIMAL(18,4),"
+        " currency VARCHAR, candidates VARCHAR)"
+    )
+
+
+def _decide_all(
+    rows: Sequence[PaymentToMatch], book: Book, rules: Sequence[Rule], settings: EngineSettings
+) -> list[Decision]:
+    """The engine's decisions, in canonical order: the rules first, payment by payment,
+    then the queued ones' exceptions and suggestions against the book the run leaves
+    (:func:`~cashapp.matching.engine.queued` says why)."""
+
+    def by_rules(payment: PaymentToMatch, book: Book) -> Decision | None:
+        return decide_by_rules(payment, book, rules, settings)
+
+    decided = [_guarded(payment, by_rules, book) for payment in rows]
+    return [
+        decision if decision is not None else _queued(payment, book)
+        for payment, decision in zip(rows, decided, strict=True)
+    ]
+
+
+def _queued(payment: PaymentToMatch, book: Book) -> Decision:
+    decision = _guarded(payment, queued, book)
+    assert decision is not None  # queued always decides
+    return decision
 
 
 # --- the run -----------------------------------------------------------------------------
@@ -280,7 +355,8 @@ def run_match(
         build_reference_hits(store, pending)
         t = summary.lap("references", t)
         set_based = config.matching.set_based
-        certain = apply_certain(store, rules, run_id, now) if set_based else BulkResult(0, {})
+        select_certain(store, rules)  # both paths decide these first (select_certain: why)
+        certain = write_certain(store, rules, run_id, now) if set_based else BulkResult(0, {})
         t = summary.lap("certain (set-based)", t)
         summary.payments += certain.applied
         summary.applied += certain.applied
@@ -290,17 +366,11 @@ def run_match(
             )
         decisions: list[Decision] = []
         currency_of: dict[str, str] = {}
-        queued = queue_strangers(store, run_id, now) if set_based else _no_strangers(store)
-        summary.payments += queued
-        summary.unapplied += queued
-        if queued:
-            summary.exceptions["unidentified"] = summary.exceptions.get("unidentified", 0) + queued
-        crowds = queue_crowds(store, rules, run_id, now) if set_based else 0
-        summary.payments += crowds
-        summary.unapplied += crowds
-        if crowds:
-            summary.exceptions["ambiguous"] = summary.exceptions.get("ambiguous", 0) + crowds
-        t = summary.lap("unidentified and crowds (set-based)", t)
+        if set_based:
+            select_strangers(store)
+            select_crowds(store, rules)
+        else:
+            _no_strangers(store)
         rows = _load_payments(store)
         ref_rows, customer_rows = hits_for_engine(store)
         refs = {pid: [ReferenceHit(*r) for r in hs] for pid, hs in ref_rows.items()}
@@ -308,30 +378,18 @@ def run_match(
         amounts = {(r[1], r[2]) for r in rows if not customers.get(r[0])}
         book = _load_book(store, refs, customers, amounts)
         t = summary.lap("load for engine", t)
-        for pid, stored_amount, currency, value_date, name, _acct, _rem, _refs in rows:
-            amount = quantize(stored_amount, currency)
-            payment = PaymentToMatch(
-                pid,
-                amount,
-                currency,
-                value_date,
-                name or "",
-                tuple(customers.get(pid, ())),
-                tuple(refs.get(pid, ())),
-            )
-            if not payment.customers:
-                implied = customer_hits_by_reference(payment, book)
-                if implied:
-                    payment = PaymentToMatch(
-                        pid, amount, currency, value_date, name or "", implied, payment.references
-                    )
-            _count(
-                summary, _decide_guarded(payment, book, rules, settings), currency, decisions,
-                currency_of,
-            )  # fmt: skip
+        payments = _payments_to_match(rows, refs, customers, book)
+        for payment, decision in zip(
+            payments, _decide_all(payments, book, rules, settings), strict=True
+        ):
+            _count(summary, decision, payment.currency, decisions, currency_of)
         reference_rules = [r.id for r in rules if PRIMITIVES[r.primitive].proves_payer]
         t = summary.lap("engine", t)
         write_decisions(store, decisions, currency_of, run_id)
+        if set_based:  # after the engine's writes: their hints read the book the run leaves
+            _count_queued(summary, "unidentified", queue_strangers(store, run_id, now))
+            _count_queued(summary, "ambiguous", queue_crowds(store, run_id, now))
+            t = summary.lap("unidentified and crowds (set-based)", t)
         learn_fingerprints(store, reference_rules, run_id, now)
         t = summary.lap("write", t)
         drop_evidence(store)

@@ -39,10 +39,15 @@ The stages, in the order a run calls them:
 
 from __future__ import annotations
 
-from cashapp.matching.bulk.certain import BulkResult, apply_certain
+from cashapp.matching.bulk.certain import BulkResult, select_certain, write_certain
 from cashapp.matching.bulk.customer_hits import NameSettings, build_customer_hits
 from cashapp.matching.bulk.evidence import drop_evidence, hits_for_engine
-from cashapp.matching.bulk.queueing import queue_crowds, queue_strangers
+from cashapp.matching.bulk.queueing import (
+    queue_crowds,
+    queue_strangers,
+    select_crowds,
+    select_strangers,
+)
 from cashapp.matching.bulk.reference_hits import (
     PendingReferences,
     build_reference_hits,
@@ -53,12 +58,15 @@ __all__ = [
     "BulkResult",
     "NameSettings",
     "PendingReferences",
-    "apply_certain",
     "build_customer_hits",
     "build_reference_hits",
     "drop_evidence",
     "hits_for_engine",
     "queue_crowds",
     "queue_strangers",
+    "select_certain",
+    "select_crowds",
+    "select_strangers",
     "start_reference_hits",
+    "write_certain",
 ]

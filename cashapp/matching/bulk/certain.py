@@ -29,14 +29,26 @@ class BulkResult:
     amount_applied: dict[str, Decimal]
 
 
-def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> BulkResult:
-    """Write the applications the engine would make anyway, set-based; see the module note."""
+def select_certain(store: Store, rules: Sequence[Rule]) -> None:
+    """Select (table ``m_certain``) the payments whose application is certain.
+
+    Certain: one explanation, which no other undecided payment competes for. Both paths
+    decide these first -- the set-based one by :func:`write_certain`, the engine alone
+    (``set_based = false``) by putting them first in its canonical order -- so a payment
+    decided after them sees the same book whichever path runs (a payer's other open
+    invoices of the amount, say). They are the payments a person would settle first, too.
+    """
     # the registry says which rules' certain payments may be taken here, and which rules
     # ordered before them could decide those payments first (then the engine decides)
     reference_rule = bulk_rule(rules, "reference")
     customer_rule = bulk_rule(rules, "customer")
     if reference_rule is None and customer_rule is None:
-        return BulkResult(0, {})
+        store.execute(
+            "CREATE OR REPLACE TEMP TABLE m_certain (payment_id VARCHAR, amount DECIMAL(18,4),"
+            " currency VARCHAR, invoice_number VARCHAR, customer_id VARCHAR, rule VARCHAR,"
+            " confidence DECIMAL(5,4), via VARCHAR)"
+        )
+        return
     parts = []
     params: list[Any] = []
     if reference_rule is not None:
@@ -89,6 +101,12 @@ def apply_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) ->
         " WHERE invoice_number NOT IN (SELECT invoice_number FROM contested)",
         params,
     )
+
+
+def write_certain(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> BulkResult:
+    """Write the applications of the payments :func:`select_certain` chose, as the engine
+    would make them; see the module note."""
+    customer_rule = bulk_rule(rules, "customer")
     identify = customer_rule.identify if customer_rule is not None else ()
     _write_certain(store, identify, run_id, now)
     totals = store.fetchall("SELECT currency, sum(amount), count(*) FROM m_certain GROUP BY 1")

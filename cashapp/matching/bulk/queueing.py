@@ -27,15 +27,13 @@ _UNIDENTIFIED_DETAIL = (
 )
 
 
-def queue_strangers(store: Store, run_id: str, now: Any) -> int:
-    """Queue every undecided payment nothing points at as ``unidentified``, set-based.
+def select_strangers(store: Store) -> None:
+    """Set aside (table ``m_strangers``) every undecided payment nothing points at.
 
-    No invoice named and no customer identified: no rule can apply it, so this is what
-    :func:`engine.unidentified` decides, written in bulk with the same exception id,
-    detail and suggestions (the invoices open for exactly the amount: of the ten due
-    first, the five lowest numbers, each a 0.40 hint). Payer names with a quote or a
-    backslash are left to the engine, whose detail quotes names the Python way.
-    Returns how many were queued.
+    No invoice named and no customer identified: no rule can apply it, so the engine
+    need not load it; :func:`queue_strangers` queues it once the engine has decided the
+    rest. Payer names with a quote or a backslash are left to the engine, whose detail
+    quotes names the Python way.
     """
     store.execute(
         "CREATE OR REPLACE TEMP TABLE m_strangers AS"
@@ -45,6 +43,17 @@ def queue_strangers(store: Store, run_id: str, now: Any) -> int:
         "  AND payment_id NOT IN (SELECT payment_id FROM m_ref_hits)"
         "  AND payment_id NOT IN (SELECT payment_id FROM m_cust_hits)"
     )
+
+
+def queue_strangers(store: Store, run_id: str, now: Any) -> int:
+    """Queue the payments :func:`select_strangers` set aside as ``unidentified``.
+
+    This is what :func:`engine.queued` decides for them, written in bulk with the same
+    exception id, detail and suggestions (the invoices open for exactly the amount: of
+    the ten due first, the five lowest numbers, each a 0.40 hint). Called after the
+    engine's decisions are written, so the hints read the book as the run leaves it, as
+    the engine's own do. Returns how many were queued.
+    """
     amount = sql_amount_text("i.open_amount", "i.currency")
     store.execute(
         "CREATE OR REPLACE TEMP TABLE m_stranger_rows AS"
@@ -86,8 +95,8 @@ _NEAREST_HUNDREDTHS = (
 )
 
 
-def queue_crowds(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> int:
-    """Queue as ``ambiguous`` every payment whose payer name fits a crowd of customers.
+def select_crowds(store: Store, rules: Sequence[Rule]) -> None:
+    """Set aside (table ``m_crowds``) every payment whose payer name fits a crowd.
 
     A payment that names no invoice and whose payer more than
     :data:`~cashapp.matching.engine.MAX_CANDIDATE_CUSTOMERS` customers could be (a name
@@ -97,14 +106,17 @@ def queue_crowds(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> 
     methods it accepts (checked here per rule). The engine would
     raise ``ambiguous`` with the hints of its ``_suggest``: for each of the five strongest
     candidates, its open invoices of exactly the amount (0.75) and its three nearest open
-    amounts (0.5 x closeness), the best five overall. That decision is written here in
-    bulk, with the same exception id, detail and suggestions; like the strangers', the
-    hints reflect the book before the engine's own decisions of the run. Returns how many
-    were queued.
+    amounts (0.5 x closeness), the best five overall: :func:`queue_crowds` writes that
+    decision once the engine has decided the rest. With a rule whose primitive does not
+    say what it does with a crowd, none is set aside (the engine decides them all).
     """
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_crowds (payment_id VARCHAR, amount DECIMAL(18,4),"
+        " currency VARCHAR, candidates VARCHAR)"
+    )
     crowd = {rule.id: PRIMITIVES[rule.primitive].crowd for rule in rules}
     if None in crowd.values():  # a primitive that does not say what it does with a crowd
-        return 0
+        return
     one_customer_rules = "".join(
         " AND count(DISTINCT customer_id) FILTER (WHERE method IN ("
         + ", ".join(f"'{method}'" for method in rule.identify)
@@ -113,7 +125,7 @@ def queue_crowds(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> 
         if crowd[rule.id] == "needs_one_customer"
     )
     store.execute(
-        "CREATE OR REPLACE TEMP TABLE m_crowds AS"
+        "INSERT INTO m_crowds SELECT * FROM ("
         # the undecided first: most payments with customer evidence are applied already
         " WITH todo AS (SELECT payment_id, amount, currency FROM payments"
         "  WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0"
@@ -123,8 +135,13 @@ def queue_crowds(store: Store, rules: Sequence[Rule], run_id: str, now: Any) -> 
         "   AS candidates FROM m_cust_hits SEMI JOIN todo USING (payment_id)"
         "  GROUP BY payment_id"
         f"  HAVING count(DISTINCT customer_id) > {MAX_CANDIDATE_CUSTOMERS}{one_customer_rules}"
-        " ) c USING (payment_id)"
+        " ) c USING (payment_id))"
     )
+
+
+def queue_crowds(store: Store, run_id: str, now: Any) -> int:
+    """Queue the payments :func:`select_crowds` set aside as ``ambiguous``, with the
+    engine's hints read from the book as the run leaves it. Returns how many."""
     amount = sql_amount_text("open_amount", "currency")  # for the five kept, not every row
     store.execute(
         "CREATE OR REPLACE TEMP TABLE m_crowd_hints AS"
