@@ -39,6 +39,22 @@ def test_bench_speed_reports_every_stage(cli: CliRunner, tmp_path: Path) -> None
     assert 0.75 * 3000 < applied[0] < 0.95 * 3000
 
 
+def test_bench_speed_reports_the_spread_over_runs(cli: CliRunner, tmp_path: Path) -> None:
+    """With --runs the same files are timed on fresh databases: each stage's min, median
+    and max, and the end-to-end and whole-day totals."""
+    result = cli(
+        "bench", "speed", "--payments", "800", "--invoices", "1600", "--customers", "200",
+        "--runs", "2", "--workdir", tmp_path / "speed",
+    )  # fmt: skip
+    assert result.code == 0, result.stderr
+    assert "2 runs" in result.stdout
+    for label in ("median s", "import master data", "whole day", "ingest + match"):
+        assert label in result.stdout
+    bad = cli("bench", "speed", "--runs", "0", "--workdir", tmp_path / "zero")
+    assert bad.code == 2
+    assert "--runs must be at least 1" in bad.stderr
+
+
 def test_speed_book_is_deterministic(tmp_path: Path) -> None:
     a = generate_speed_book(tmp_path / "a", payments=500, invoices=800, customers=100, seed=3)
     b = generate_speed_book(tmp_path / "b", payments=500, invoices=800, customers=100, seed=3)

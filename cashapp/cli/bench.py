@@ -6,13 +6,17 @@ their exit codes are CI's: 1 when a quality target is missed or the fuzzer crash
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cashapp.cli.output import OutputFormat, err, out, print_rows
 from cashapp.cli.state import EXIT_PROBLEMS, fail
+
+if TYPE_CHECKING:
+    from cashapp.bench.speed import SpeedReport
 
 QUALITY_TARGETS = {"precision": 0.999, "auto_match_rate": 0.95}
 FLAGS_THAT_MUST_NOT_BE_MISSED = ("short_payment", "over_payment", "ach_return", "chargeback")
@@ -61,16 +65,24 @@ def bench_speed(
     workdir: Annotated[Path, typer.Option(help="Where files and the database go.")] = Path(
         "var/bench/speed"
     ),
+    runs: Annotated[
+        int, typer.Option(help="Timed runs on the same files, each on a fresh database.")
+    ] = 1,
 ) -> None:
-    """Generate bank files for a large book, time ingest and match, report peak memory."""
-    from cashapp.bench.speed import run_speed_bench
+    """Generate bank files for a large book, time import, ingest and match, report peak
+    memory; with --runs N, each stage's min / median / max over N runs."""
+    from cashapp.bench.speed import WHOLE_DAY, run_speed_bench
 
     try:
         report = run_speed_bench(
-            workdir, payments=payments, invoices=invoices, customers=customers, seed=seed
-        )
+            workdir, payments=payments, invoices=invoices, customers=customers, seed=seed,
+            runs=runs,
+        )  # fmt: skip
     except ValueError as exc:
         fail(str(exc))
+    if runs > 1:
+        _print_spread(report)
+        return
     rows = [
         (
             s.stage,
@@ -91,6 +103,16 @@ def bench_speed(
             f"{report.peak_rss_mb:,.0f}",
         )
     )
+    day = sum(report.totals(WHOLE_DAY))
+    rows.append(
+        (
+            "whole day (import + ingest + match + checkpoint)",
+            f"{day:.2f}",
+            payments,
+            f"{payments / day:,.0f}",
+            f"{report.peak(WHOLE_DAY):,.0f}",
+        )
+    )
     title = f"{payments:,} payments, {invoices:,} invoices, {customers:,} customers"
     print_rows(
         ("stage", "seconds", "rows", "rows/s", "peak RSS MB"), rows, OutputFormat.table, title
@@ -100,6 +122,43 @@ def bench_speed(
         list(report.match_stages.items()),
         OutputFormat.table,
         title=f"match: {report.applied:,} applied, {report.exceptions:,} exceptions",
+    )
+
+
+def _spread(values: list[float]) -> tuple[str, str, str]:
+    ordered = sorted(values)
+    return f"{ordered[0]:.2f}", f"{statistics.median(ordered):.2f}", f"{ordered[-1]:.2f}"
+
+
+def _print_spread(report: SpeedReport) -> None:
+    """Each stage's min / median / max over the runs, and its highest peak RSS."""
+    from cashapp.bench.speed import END_TO_END, WHOLE_DAY
+
+    generate = report.stages[0]
+    rows: list[tuple[str, ...]] = [
+        (generate.stage, f"{generate.seconds:.2f}", "", "", f"{generate.peak_rss_mb:,.0f}")
+    ]
+    for stage in WHOLE_DAY:
+        seconds = [s.seconds for run in report.runs for s in run if s.stage == stage]
+        rows.append((stage, *_spread(seconds), f"{report.peak((stage,)):,.0f}"))
+    for label, stages in (
+        ("ingest + match + checkpoint", END_TO_END),
+        ("whole day (import + ingest + match + checkpoint)", WHOLE_DAY),
+    ):
+        rows.append((label, *_spread(report.totals(stages)), f"{report.peak(stages):,.0f}"))
+    title = (
+        f"{report.payments:,} payments, {report.invoices:,} invoices,"
+        f" {report.customers:,} customers: {len(report.runs)} runs"
+    )
+    print_rows(
+        ("stage", "min s", "median s", "max s", "peak RSS MB"), rows, OutputFormat.table, title
+    )
+    names = list(report.match_runs[0])
+    print_rows(
+        ("match stage", "min s", "median s", "max s"),
+        [(n, *_spread([m.get(n, 0.0) for m in report.match_runs])) for n in names],
+        OutputFormat.table,
+        title=f"match: {report.applied:,} applied, {report.exceptions:,} exceptions (each run)",
     )
 
 

@@ -386,12 +386,13 @@ def run_match(
         reference_rules = [r.id for r in rules if PRIMITIVES[r.primitive].proves_payer]
         t = summary.lap("engine", t)
         write_decisions(store, decisions, currency_of, run_id)
+        t = summary.lap("write", t)
         if set_based:  # after the engine's writes: their hints read the book the run leaves
             _count_queued(summary, "unidentified", queue_strangers(store, run_id, now))
             _count_queued(summary, "ambiguous", queue_crowds(store, run_id, now))
             t = summary.lap("unidentified and crowds (set-based)", t)
         learn_fingerprints(store, reference_rules, run_id, now)
-        t = summary.lap("write", t)
+        t = summary.lap("learn", t)
         drop_evidence(store)
         store.execute(
             "INSERT INTO runs VALUES (?, 'match', ?, ?, ?, ?)",
