@@ -22,7 +22,17 @@ from collections.abc import Sequence
 import typer
 from rich.markup import escape
 
-from cashapp.cli import admin, bench, exceptions, ingest, masterdata, pull, query, report
+from cashapp.cli import (
+    admin,
+    bench,
+    exceptions,
+    ingest,
+    masterdata,
+    pull,
+    query,
+    report,
+    users,
+)
 from cashapp.cli.output import err
 from cashapp.cli.state import EXIT_PROBLEMS, EXIT_REFUSED, main_options
 from cashapp.config import ConfigError
@@ -42,12 +52,14 @@ report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and
 bench_app = typer.Typer(no_args_is_help=True, help="Matching quality and speed benchmarks.")
 pull_app = typer.Typer(no_args_is_help=True, help="Fetch from payment platforms' APIs.")
 export_app = typer.Typer(no_args_is_help=True, help="Files for the ERP.")
+users_app = typer.Typer(no_args_is_help=True, help="Who may work the queue, in which role.")
 app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
 app.add_typer(pull_app, name="pull")
 app.add_typer(export_app, name="export")
+app.add_typer(users_app, name="users")
 
 # --- the command tree, in help order ---------------------------------------------------
 
@@ -68,6 +80,10 @@ bench_app.command("fuzz")(bench.bench_fuzz)
 pull_app.command("stripe")(pull.pull_stripe_cmd)
 pull_app.command("plaid")(pull.pull_plaid_cmd)
 export_app.command("journal")(report.export_journal_file)
+users_app.command("add")(users.users_add)
+users_app.command("list")(users.users_list)
+users_app.command("disable")(users.users_disable)
+users_app.command("password")(users.users_password)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
