@@ -55,8 +55,9 @@ def write_csv(
 def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """Write one sheet whose string cells are all text: nothing a reader opens can run.
 
-    Numbers (``int``, ``Decimal``) stay numbers; every other value is stored as a string
-    with the text data type, so ``=HYPERLINK(...)`` is shown, never evaluated.
+    Numbers (``int``, ``Decimal``) stay numbers (money shown with two decimals); every
+    other value is stored as a string with the text data type, so ``=HYPERLINK(...)`` is
+    shown, never evaluated. The header row is frozen.
     """
     from decimal import Decimal
 
@@ -71,7 +72,10 @@ def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[object
             cell = sheet.cell(row=r, column=c)
             if isinstance(value, int | Decimal) and not isinstance(value, bool):
                 cell.value = value
+                if isinstance(value, Decimal) and r > 1:
+                    cell.number_format = "#,##0.00"  # money as a number a sum can use
             else:
                 cell.value = "" if value is None else str(value)
                 cell.data_type = "s"
+    sheet.freeze_panes = "A2"  # the header stays in view
     book.save(path)

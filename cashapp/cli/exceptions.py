@@ -1,34 +1,43 @@
 """``cashapp exceptions list|show``: the review queue, as the cash-app specialist reads it.
 
-Why a module of its own: the queue is read through the masked columns only (details
-quote the bank's text), and ``show`` explains each application of the payment in one
-line of evidence.
+Why a module of its own: the CLI only parses the filters and renders; which rows the
+queue holds, in which order, masked how, is :mod:`cashapp.queue.read`, which the web
+workbench renders too.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import sys
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 from cashapp.cli.output import OutputFormat, cell, out, print_rows
 from cashapp.cli.state import fail, reader
-from cashapp.masking import mask_text
-from cashapp.matching.model import EXCEPTION_STATUSES, EXCEPTION_TYPES
+from cashapp.csvsafe import write_xlsx
+from cashapp.domain import ActionRefused
+from cashapp.queue.read import QUEUE_COLUMNS, QueueFilter, as_json, list_exceptions, show_exception
+from cashapp.store import utcnow
 
-EXCEPTION_COLUMNS = (
-    "exception_id",
-    "type",
-    "status",
-    "amount",
-    "currency",
-    "payment_id",
-    "invoice_number",
-    "reason_code",
-    "detail",
-    "top_suggestion",
-)
+
+class ListFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    xlsx = "xlsx"
+
+
+def _amount(option: str, text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        fail(f"{option} {text!r} is not an amount; write it like 1234.56")
 
 
 def exceptions_list(
@@ -36,93 +45,126 @@ def exceptions_list(
         str, typer.Option(help="open, in_review, resolved, dismissed or all")
     ] = "open",
     type: Annotated[str | None, typer.Option("--type", help="Only this exception type.")] = None,
+    assignee: Annotated[str | None, typer.Option(help="Only those assigned to this user.")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="A customer id, or part of the customer's name.")
+    ] = None,
+    min_age: Annotated[int | None, typer.Option(help="At least this many days old.")] = None,
+    max_age: Annotated[int | None, typer.Option(help="At most this many days old.")] = None,
+    min_amount: Annotated[str | None, typer.Option(help="Amount at least.")] = None,
+    max_amount: Annotated[str | None, typer.Option(help="Amount at most.")] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Text in the payer, remittance or invoice numbers.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows per page (1-10000).")] = 500,
+    offset: Annotated[int, typer.Option(help="Rows to skip (the next page).")] = 0,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+) -> None:
+    """List the exception queue, oldest value date first; every verb takes the short id."""
+    filters = QueueFilter(
+        status, type, assignee, customer, min_age, max_age,
+        _amount("--min-amount", min_amount), _amount("--max-amount", max_amount),
+        search, limit, offset,
+    )  # fmt: skip
+    if format is ListFormat.xlsx and out_path is None:
+        fail("--format xlsx needs --out FILE.xlsx")
+    try:
+        with reader() as con:
+            rows = list_exceptions(con, filters, today=utcnow().date())
+    except ActionRefused as exc:
+        fail(str(exc))
+    values = [[getattr(r, c) for c in QUEUE_COLUMNS] for r in rows]
+    if format is ListFormat.xlsx:
+        assert out_path is not None
+        write_xlsx(out_path, QUEUE_COLUMNS, values)
+        out.print(f"{len(rows)} exceptions written to {out_path}", highlight=False)
+        return
+    shown = QUEUE_COLUMNS if format is not ListFormat.table else _TABLE_COLUMNS
+    picked = [[v for c, v in zip(QUEUE_COLUMNS, row, strict=True) if c in shown] for row in values]
+    if out_path is not None:
+        _to_file(out_path, shown, picked, OutputFormat(format.value))
+        return
+    print_rows(shown, picked, OutputFormat(format.value), title=f"exceptions ({status})")
+
+
+#: A person's table leaves out the full id (the short one is accepted everywhere).
+_TABLE_COLUMNS = tuple(
+    c for c in QUEUE_COLUMNS if c not in ("exception_id", "version", "payment_id", "detail")
+)
+
+
+def _to_file(
+    path: Path, columns: tuple[str, ...], rows: list[list[Any]], fmt: OutputFormat
+) -> None:
+    stdout = sys.stdout
+    try:
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            sys.stdout = handle
+            print_rows(columns, rows, fmt)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
+    finally:
+        sys.stdout = stdout
+
+
+def exceptions_show(
+    exception_id: Annotated[str, typer.Argument(help="The exception (its short id will do).")],
     format: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
 ) -> None:
-    """List the exception queue, oldest first."""
-    if status != "all" and status not in EXCEPTION_STATUSES:
-        fail(f"unknown --status {status!r}; valid: {', '.join((*EXCEPTION_STATUSES, 'all'))}")
-    if type is not None and type not in EXCEPTION_TYPES:
-        fail(f"unknown --type {type!r}; valid: {', '.join(EXCEPTION_TYPES)}")
-    sql = (
-        "SELECT exception_id, type, status, amount, currency, payment_id, invoice_number,"
-        " reason_code, mask_text(detail), suggestions FROM exceptions"
-        " WHERE (? = 'all' OR status = ?)"
-        " AND (? IS NULL OR type = ?) ORDER BY opened_at, exception_id"
-    )
-    with reader() as con:
-        rows = con.execute(sql, [status, status, type, type]).fetchall()
-    shaped = []
-    for row in rows:
-        suggestions = json.loads(row[-1])
-        top = ""
-        if suggestions:
-            s = suggestions[0]
-            top = f"{'+'.join(s['invoices'])} ({s['score']}: {s['evidence']})"
-        shaped.append((*row[:-1], top))
-    print_rows(EXCEPTION_COLUMNS, shaped, format, title=f"exceptions ({status})")
-
-
-def exceptions_show(exception_id: str) -> None:
     """Everything about one exception: the payment, suggestions with evidence, notes."""
-    with reader() as con:
-        row = con.execute(
-            "SELECT e.*, p.source, p.source_ref, p.payer_name, p.remittance, p.value_date"
-            " FROM exceptions e LEFT JOIN payments p USING (payment_id) WHERE exception_id = ?",
-            [exception_id],
-        ).fetchone()
-        names = [d[0] for d in con.description or []]
-        applied = (
-            con.execute(
-                "SELECT invoice_number, amount, kind, rule, confidence, evidence"
-                " FROM applications WHERE payment_id = ? AND status = 'active'"
-                " ORDER BY created_at, application_id",
-                [row[names.index("payment_id")]],
-            ).fetchall()
-            if row is not None
-            else []
-        )
-    if row is None:
-        fail(f"no exception {exception_id!r}")
-    data = dict(zip(names, row, strict=True))
-    for key in ("payer_name", "remittance", "detail"):
-        data[key] = mask_text(str(data[key])) if data.get(key) is not None else None
-    for key in (
-        "exception_id",
-        "type",
-        "status",
-        "amount",
-        "currency",
-        "detail",
-        "reason_code",
-        "payment_id",
-        "source",
-        "source_ref",
-        "value_date",
-        "payer_name",
-        "remittance",
-        "invoice_number",
-        "customer_id",
-        "assignee",
-        "opened_at",
-    ):
-        out.print(f"[bold]{key:>15}[/] {cell(data.get(key))}", highlight=False)
-    if applied:
+    try:
+        with reader() as con:
+            view = show_exception(con, exception_id)
+    except ActionRefused as exc:
+        fail(str(exc))
+    if format is OutputFormat.json:
+        data = {
+            **view.item,
+            "applications": view.applications,
+            "suggestions": view.suggestions,
+            "notes": view.notes,
+            "history": view.history,
+        }
+        sys.stdout.write(json.dumps(as_json(data), indent=2) + "\n")
+        return
+    for key, value in view.item.items():
+        out.print(f"[bold]{key:>15}[/] {cell(value)}", highlight=False)
+    if view.applications:
         print_rows(
-            ("invoice", "amount", "kind", "rule", "confidence", "evidence"),
-            [(*row[:5], _evidence_text(row[5])) for row in applied],
-            OutputFormat.table,
-            title="applications of this payment (active)",
-        )
-    suggestions = json.loads(data["suggestions"])
-    if suggestions:
-        print_rows(
-            ("rank", "invoices", "amount", "score", "evidence"),
+            ("application", "invoice", "amount", "kind", "method", "rule", "evidence", "by"),
             [
-                (n, "+".join(s["invoices"]), s["amount"], s["score"], s["evidence"])
-                for n, s in enumerate(suggestions, start=1)
+                (a["application_id"], a["invoice_number"], a["amount"], a["kind"], a["method"],
+                 a["rule"], _evidence_text(a["evidence"]), a["created_by"])
+                for a in view.applications
             ],
-            OutputFormat.table,
+            format,
+            title="applications of this payment (active)",
+        )  # fmt: skip
+    if view.suggestions:
+        print_rows(
+            ("rank", "invoices", "customer", "amount", "score", "evidence"),
+            [
+                (s["rank"], "+".join(s["invoices"]), ", ".join(s["customers"]), s["amount"],
+                 s["score"], s["evidence"])
+                for s in view.suggestions
+            ],
+            format,
             title="suggestions",
+        )  # fmt: skip
+    if view.notes:
+        print_rows(
+            ("at", "by", "note"),
+            [(n.get("at"), n.get("by"), n.get("text")) for n in view.notes],
+            format,
+            title="notes",
+        )
+    if view.history:
+        print_rows(
+            ("at", "by", "action", "detail"),
+            [(h["occurred_at"], h["actor"], h["action"], h["detail"]) for h in view.history],
+            format,
+            title="history",
         )
 
 

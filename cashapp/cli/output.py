@@ -80,12 +80,31 @@ def print_rows(
         data = [{c: json_value(v) for c, v in zip(columns, row, strict=True)} for row in rows]
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
         return
+    if not out.is_terminal:
+        _print_plain(columns, rows, title)
+        return
     table = Table(title=title or None, show_lines=False)
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(*[cell(v) for v in row])
     out.print(table)
+
+
+def _print_plain(columns: Sequence[str], rows: Sequence[Sequence[Any]], title: str) -> None:
+    """A table for a pipe or a file: one line per row at full width, columns padded.
+
+    Why: a terminal's table folds long cells to fit 80 columns, which a file, ``grep`` or
+    ``wc -l`` reads as several rows. Line breaks inside a cell become spaces; the title,
+    when there is one, is the first line.
+    """
+    if title:
+        sys.stdout.write(title + "\n")
+    table = [list(columns), *([" ".join(cell(v).split()) for v in row] for row in rows)]
+    widths = [max(len(r[i]) for r in table) for i in range(len(columns))]
+    for r in table:
+        line = "  ".join(text.ljust(width) for text, width in zip(r, widths, strict=True))
+        sys.stdout.write(line.rstrip() + "\n")
 
 
 def warning_text(issue: Issue) -> str:
