@@ -35,6 +35,7 @@ from cashapp.queue.framework import (
     Grant,
     Request,
     carry_out,
+    in_currency,
     in_transaction,
     load_exception,
     stale,
@@ -84,7 +85,7 @@ _SELECT = (
 
 def _approval(row: tuple[Any, ...]) -> Approval:
     params = json.loads(row[3]) if row[3] else {}
-    return Approval(row[0], row[1], row[2], params, *row[4:])
+    return Approval(row[0], row[1], row[2], params, in_currency(row[4], row[5]), *row[5:])
 
 
 def list_approvals(
