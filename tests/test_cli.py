@@ -48,7 +48,7 @@ def test_init_is_safe_to_rerun(cli: CliRunner) -> None:
     assert cli("init").code == 0
     again = cli("init")
     assert again.code == 0
-    assert "schema version 4" in again.stdout
+    assert "schema version 6" in again.stdout
 
 
 def test_demo_then_query_applications_as_csv(cli: CliRunner, tmp_path: Path) -> None:
