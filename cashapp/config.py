@@ -100,6 +100,11 @@ class Config:
     invoice_columns: Mapping[str, str] = field(default_factory=dict)
     invoice_import: ImportProfile = field(default_factory=ImportProfile)
     query_timeout_seconds: int = 60  # `cashapp query` interrupts a statement after this
+    #: how long a verb waits for another process holding the database file (DESIGN §5b)
+    lock_timeout_seconds: int = 30
+    #: the deduction reason codes a short pay or write-off is booked under, and the GL
+    #: account of each (``[deductions]``)
+    deductions: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_DEDUCTIONS))
     source_path: str = ""  # the file this came from ("" = built-in defaults)
 
 
@@ -114,6 +119,20 @@ DEFAULT_ACCOUNTS: Mapping[str, str] = {
     "refunds_payable": "2200",
     "stripe_clearing": "1110",
     "plastiq_clearing": "1120",
+}
+
+#: The deduction taxonomy: why a customer paid less, each code booked to its own GL
+#: account when the difference is written off. The codes are fixed (reports and the
+#: remittance reader use them); the accounts are the ERP's. ``other`` is the general
+#: write-off account.
+DEFAULT_DEDUCTIONS: Mapping[str, str] = {
+    "pricing": "6810",
+    "damaged_goods": "6820",
+    "freight": "6830",
+    "early_pay_discount": "4900",
+    "tax": "2400",
+    "promotion": "6840",
+    "other": "6800",
 }
 
 #: An ERP account number or code: letters, digits and the separators charts of accounts use.
@@ -361,11 +380,12 @@ def register_source_validator(
     _SOURCE_VALIDATORS[name] = validate
 
 
-#: The keys of the sections :func:`parse_config` reads key by key. ``matching``, ``ingest``
-#: and ``accounts`` have their own tables (``_MATCHING_KEYS``, ``_INGEST_KEYS``,
-#: ``DEFAULT_ACCOUNTS``); ``import`` and ``sources`` hold tables of their own.
+#: The keys of the sections :func:`parse_config` reads key by key. ``matching``, ``ingest``,
+#: ``accounts`` and ``deductions`` have their own tables (``_MATCHING_KEYS``,
+#: ``_INGEST_KEYS``, ``DEFAULT_ACCOUNTS``, ``DEFAULT_DEDUCTIONS``); ``import`` and
+#: ``sources`` hold tables of their own.
 _SECTION_KEYS: Final[Mapping[str, frozenset[str]]] = {
-    "database": frozenset({"path"}),
+    "database": frozenset({"path", "lock_timeout_seconds"}),
     "company": frozenset({"name", "ach_company_ids", "default_currency"}),
     "approval": frozenset({"write_off_limit", "refund_limit"}),
     "inbox": frozenset({"path", "archive"}),
@@ -374,7 +394,7 @@ _SECTION_KEYS: Final[Mapping[str, frozenset[str]]] = {
 }
 _IMPORT_TABLES: Final = frozenset({"customers", "invoices"})
 _SECTIONS: Final = frozenset(
-    {*_SECTION_KEYS, "matching", "ingest", "accounts", "import", "sources"}
+    {*_SECTION_KEYS, "matching", "ingest", "accounts", "deductions", "import", "sources"}
 )
 
 
@@ -392,6 +412,7 @@ def accepted_keys() -> tuple[str, ...]:
     keys += [f"matching.{key}" for key in _MATCHING_KEYS]
     keys += [f"ingest.{key}" for key in _INGEST_KEYS]
     keys += [f"accounts.{key}" for key in DEFAULT_ACCOUNTS]
+    keys += [f"deductions.{key}" for key in DEFAULT_DEDUCTIONS]
     for table, fields in (("customers", CUSTOMER_FIELDS), ("invoices", INVOICE_FIELDS)):
         keys += [f"import.{table}.{key}" for key in _import_keys(fields) - {"columns"}]
         keys += [f"import.{table}.columns.{name}" for name in fields]
@@ -409,6 +430,10 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:  
     _check_keys("database", database, _SECTION_KEYS["database"])
     if "path" in database:
         kwargs["database_path"] = _str("database.path", database["path"])
+    if "lock_timeout_seconds" in database:
+        kwargs["lock_timeout_seconds"] = _int(0, 3600)(
+            "database.lock_timeout_seconds", database["lock_timeout_seconds"]
+        )
 
     company = _table("company", data.get("company", {}))
     _check_keys("company", company, _SECTION_KEYS["company"])
@@ -484,6 +509,13 @@ def parse_config(data: Mapping[str, object], source_path: str = "") -> Config:  
     kwargs["accounts"] = {
         **DEFAULT_ACCOUNTS,
         **{k: _account_code(f"accounts.{k}", v) for k, v in accounts.items()},
+    }
+
+    deductions = _table("deductions", data.get("deductions", {}))
+    _check_keys("deductions", deductions, set(DEFAULT_DEDUCTIONS))
+    kwargs["deductions"] = {
+        **DEFAULT_DEDUCTIONS,
+        **{k: _account_code(f"deductions.{k}", v) for k, v in deductions.items()},
     }
 
     query = _table("query", data.get("query", {}))

@@ -18,8 +18,16 @@ a fee (Stripe fee, dispute fee, bank fee)  fees                     cash / clear
 platform payout reaching the bank          cash                     <platform> clearing
 cash applied to an invoice                 unapplied cash           accounts receivable
 early-payment discount                     discounts                accounts receivable
-write-off                                  write-offs               accounts receivable
+write-off                                  write-offs (or the       accounts receivable
+                                           deduction's account)
+refund a person decided                    unapplied cash           refunds payable
 =========================================  =======================  =======================
+
+A write-off a person made carries its deduction reason code (``[deductions]``: freight,
+pricing, ...) and debits that code's account; the matcher's tolerance write-offs carry
+none and debit ``write_offs``. A queue action changes the journal only by new
+applications and reversal rows, each posted as its own new entry dated the day it was
+made: an entry already exported is never rewritten.
 
 A reversal row of an application posts the mirror entry (the invoice's receivable comes
 back); cash left on account stays in unapplied cash and needs no entry. A platform's
@@ -48,6 +56,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from cashapp.config import DEFAULT_DEDUCTIONS
 from cashapp.csvsafe import write_csv
 from cashapp.domain import stable_key
 from cashapp.matching.settlements import PLATFORM_MARKERS
@@ -112,13 +121,32 @@ def _cash_side(accounts: Mapping[str, str], source: str) -> str:
     return f"CASE {source} {platforms} ELSE '{accounts['cash']}' END"
 
 
-def _postings_sql(accounts: Mapping[str, str]) -> str:
+def _literal(text: str) -> str:
+    """An SQL string literal (account codes are validated by config; quoted anyway)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _relieved_account(accounts: Mapping[str, str], deductions: Mapping[str, str]) -> str:
+    """SQL for the account an application to an invoice debits: by kind, and for a
+    write-off with a deduction reason code, that code's account."""
+    by_reason = " ".join(
+        f"WHEN {_literal(code)} THEN {_literal(account)}" for code, account in deductions.items()
+    )
+    write_offs = _literal(accounts["write_offs"])
+    cases = []
+    for kind, key in _APPLICATION_DEBITS.items():
+        account = _literal(accounts[key])
+        if kind == "writeoff" and by_reason:
+            account = f"CASE a.reason_code {by_reason} ELSE {write_offs} END"
+        cases.append(f"WHEN '{kind}' THEN {account}")
+    return f"CASE a.kind {' '.join(cases)} END"
+
+
+def _postings_sql(accounts: Mapping[str, str], deductions: Mapping[str, str]) -> str:
     """Every movement not yet posted, as (entry, debit account, credit account, amount > 0)."""
     receipts = ", ".join(f"'{k}'" for k in _RECEIPT_KINDS)
     platforms = ", ".join(f"'{p}'" for p in PLATFORM_SOURCES)
-    relieved = " ".join(
-        f"WHEN '{kind}' THEN '{accounts[key]}'" for kind, key in _APPLICATION_DEBITS.items()
-    )
+    relieved = _relieved_account(accounts, deductions)
     applied_kinds = ", ".join(f"'{k}'" for k in _APPLICATION_DEBITS)
     cash_side = _cash_side(accounts, "p.source")
     counter = (
@@ -126,6 +154,8 @@ def _postings_sql(accounts: Mapping[str, str]) -> str:
         f" ELSE '{accounts['unapplied_cash']}' END"
     )
     ar = accounts["accounts_receivable"]
+    unapplied = _literal(accounts["unapplied_cash"])
+    payable = _literal(accounts["refunds_payable"])
     return (
         # money in or out: the cash side against unapplied cash (or fees)
         "SELECT 'je_' || p.payment_id AS entry_id, p.value_date AS entry_date,"
@@ -152,11 +182,20 @@ def _postings_sql(accounts: Mapping[str, str]) -> str:
         "  CASE WHEN a.reverses IS NULL THEN a.kind || ' to ' || a.invoice_number"
         "   ELSE 'reversal of ' || a.reverses END, a.payment_id, a.application_id,"
         "  a.invoice_number,"
-        f"  CASE WHEN a.amount > 0 THEN CASE a.kind {relieved} END ELSE '{ar}' END,"
-        f"  CASE WHEN a.amount > 0 THEN '{ar}' ELSE CASE a.kind {relieved} END END,"
+        f"  CASE WHEN a.amount > 0 THEN {relieved} ELSE '{ar}' END,"
+        f"  CASE WHEN a.amount > 0 THEN '{ar}' ELSE {relieved} END,"
         "  abs(a.amount), a.currency"
         f" FROM applications a WHERE a.kind IN ({applied_kinds}) AND a.amount <> 0"
         "  AND a.invoice_number IS NOT NULL"
+        " UNION ALL"
+        # a refund a person decided: the cash moves from unapplied to refunds payable
+        " SELECT 'je_' || a.application_id, CAST(a.created_at AS DATE),"
+        "  CASE WHEN a.reverses IS NULL THEN 'refund of ' || a.payment_id"
+        "   ELSE 'reversal of ' || a.reverses END, a.payment_id, a.application_id, NULL,"
+        f"  CASE WHEN a.amount > 0 THEN {unapplied} ELSE {payable} END,"
+        f"  CASE WHEN a.amount > 0 THEN {payable} ELSE {unapplied} END,"
+        "  abs(a.amount), a.currency"
+        " FROM applications a WHERE a.kind = 'refund' AND a.amount <> 0"
     )
 
 
@@ -166,18 +205,22 @@ def post_journal(
     *,
     through: date | None = None,
     actor: str = "system:journal",
+    deductions: Mapping[str, str] | None = None,
 ) -> PostingResult:
     """Post every movement not yet in the journal (dated up to ``through``); idempotent.
 
     One transaction: the new entries are checked to balance per entry and currency before
-    anything commits, so a bad posting leaves the journal as it was.
+    anything commits, so a bad posting leaves the journal as it was. ``deductions`` maps
+    a write-off's reason code to its account (``[deductions]``; default: the built-in
+    taxonomy).
     """
+    deductions = DEFAULT_DEDUCTIONS if deductions is None else deductions
     now = utcnow()
     store.execute("BEGIN TRANSACTION")
     try:
         store.execute(
             "CREATE OR REPLACE TEMP TABLE j_new AS SELECT * FROM ("
-            + _postings_sql(accounts)
+            + _postings_sql(accounts, deductions)
             + ") WHERE entry_id NOT IN (SELECT entry_id FROM journal_entries)"
             "  AND (CAST(? AS DATE) IS NULL OR entry_date <= CAST(? AS DATE))",
             [through, through],

@@ -62,8 +62,8 @@ def _section(con: duckdb.DuckDBPyConnection, title: str, sql: str, params: list[
 
 
 _TOTALS = """
-SELECT source, currency, received, applied, unapplied, in_exception, fees, returns,
-       chargebacks, settlements
+SELECT source, currency, received, applied, unapplied, refunded, in_exception, fees,
+       returns, chargebacks, settlements
 FROM v_daily_totals WHERE day = ? ORDER BY currency, source
 """
 

@@ -6,7 +6,8 @@ config, bad file, bad SQL). Errors are one clear message on stderr, never a trac
 
 The verbs live in one module per command group (:mod:`~cashapp.cli.admin`,
 :mod:`~cashapp.cli.masterdata`, :mod:`~cashapp.cli.ingest`, :mod:`~cashapp.cli.pull`,
-:mod:`~cashapp.cli.exceptions`, :mod:`~cashapp.cli.report`, :mod:`~cashapp.cli.query`,
+:mod:`~cashapp.cli.exceptions`, :mod:`~cashapp.cli.actions` (the verbs that change the
+queue), :mod:`~cashapp.cli.report`, :mod:`~cashapp.cli.query`,
 :mod:`~cashapp.cli.bench`), over the shared :mod:`~cashapp.cli.state` and
 :mod:`~cashapp.cli.output`. They are registered here, in one place, because the order of
 registration is the order ``cashapp --help`` lists them: a new verb is added to its
@@ -23,6 +24,7 @@ import typer
 from rich.markup import escape
 
 from cashapp.cli import (
+    actions,
     admin,
     bench,
     exceptions,
@@ -48,6 +50,10 @@ app = typer.Typer(
 )
 import_app = typer.Typer(no_args_is_help=True, help="Import master data from the ERP.")
 exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue.")
+applications_app = typer.Typer(no_args_is_help=True, help="Payment applications.")
+approvals_app = typer.Typer(
+    no_args_is_help=True, help="Write-offs and refunds over the limit (maker-checker)."
+)
 report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and accounting.")
 bench_app = typer.Typer(no_args_is_help=True, help="Matching quality and speed benchmarks.")
 pull_app = typer.Typer(no_args_is_help=True, help="Fetch from payment platforms' APIs.")
@@ -55,6 +61,8 @@ export_app = typer.Typer(no_args_is_help=True, help="Files for the ERP.")
 users_app = typer.Typer(no_args_is_help=True, help="Who may work the queue, in which role.")
 app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(applications_app, name="applications")
+app.add_typer(approvals_app, name="approvals")
 app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
 app.add_typer(pull_app, name="pull")
@@ -73,6 +81,22 @@ import_app.command("customers")(masterdata.import_customers_cmd)
 import_app.command("invoices")(masterdata.import_invoices_cmd)
 exceptions_app.command("list")(exceptions.exceptions_list)
 exceptions_app.command("show")(exceptions.exceptions_show)
+exceptions_app.command("accept")(actions.accept_cmd)
+exceptions_app.command("apply")(actions.apply_cmd)
+exceptions_app.command("write-off")(actions.write_off_cmd)
+exceptions_app.command("refund")(actions.refund_cmd)
+exceptions_app.command("on-account")(actions.on_account_cmd)
+exceptions_app.command("duplicate")(actions.duplicate_cmd)
+exceptions_app.command("link")(actions.link_cmd)
+exceptions_app.command("ack")(actions.ack_cmd)
+exceptions_app.command("re-present")(actions.re_present_cmd)
+exceptions_app.command("dismiss")(actions.dismiss_cmd)
+exceptions_app.command("assign")(actions.assign_cmd)
+exceptions_app.command("note")(actions.note_cmd)
+applications_app.command("reverse")(actions.reverse_cmd)
+approvals_app.command("list")(actions.approvals_list_cmd)
+approvals_app.command("approve")(actions.approve_cmd)
+approvals_app.command("reject")(actions.reject_cmd)
 report_app.command("daily")(report.report_daily)
 bench_app.command("quality")(bench.bench_quality)
 bench_app.command("speed")(bench.bench_speed)

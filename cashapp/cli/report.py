@@ -103,7 +103,10 @@ def export_journal_file(
         fail(str(exc))
     with writer() as store:
         try:
-            posted = post_journal(store, state.config().accounts, through=until)
+            config = state.config()
+            posted = post_journal(
+                store, config.accounts, through=until, deductions=config.deductions
+            )
         except JournalError as exc:
             fail(str(exc))
         try:

@@ -47,12 +47,14 @@ def fail(message: str, code: int = EXIT_REFUSED) -> NoReturn:
 
 def writer(*, create: bool = False) -> Store:
     """The database for writing; a missing file is refused (exit 2) except by ``init``."""
-    return open_store(state.config().database_path, create=create)
+    config = state.config()
+    return open_store(config.database_path, create=create, wait_seconds=config.lock_timeout_seconds)
 
 
 class _ReaderContext:
     def __enter__(self) -> duckdb.DuckDBPyConnection:
-        self.con = open_reader(state.config().database_path)
+        config = state.config()
+        self.con = open_reader(config.database_path, wait_seconds=config.lock_timeout_seconds)
         return self.con
 
     def __exit__(self, *exc: object) -> None:

@@ -10,16 +10,26 @@ must have), and this module derives the rest in one place: the ids (:func:`appli
 value is computed both in Python and in SQL, the SQL is generated from the same
 definition here (:func:`sql_stable_key`, :func:`sql_json_text`, :data:`EVIDENCE_MACRO`)
 and property-tested equal to the Python (``tests/test_matching_decisions.py``).
+
+A person's decisions go through here too (issue 13): the queue's actions
+(:mod:`cashapp.queue`) write their applications with :func:`write_manual_applications`,
+undo one with :func:`write_manual_reversal`, and change an exception only with
+:func:`update_exception` (optimistic locking on its ``version``) or raise one with
+:func:`raise_manual_exception`. These writers guard the invariants they can see in one
+statement -- an invoice is never relieved below zero, an application is reversed once,
+an exception changes only at the version its changer read -- so a refused or lost race
+writes nothing the caller's transaction would have to undo.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar, Final
 
-from cashapp.domain import stable_key
+from cashapp.domain import ActionRefused, stable_key
 from cashapp.store import Store
 
 # --- ids: one definition, Python and SQL ------------------------------------------------
@@ -42,6 +52,12 @@ def event_exception_id(payment_id: str, type_: str) -> str:
 
 def reversal_id(application: str) -> str:
     return "app_" + stable_key("reversal", application)[:20]
+
+
+def manual_application_id(payment_id: str, n: int, invoice: str | None, kind: str) -> str:
+    """The id of a person's application: ``n`` is how many rows the payment already has,
+    so a payment applied, reversed and applied again by hand never repeats an id."""
+    return "app_" + stable_key("manual", payment_id, n, invoice, kind)[:20]
 
 
 def sql_stable_key(*parts: str) -> str:
@@ -246,17 +262,10 @@ def write_exceptions(
 def write_reversal(store: Store, row: Sequence[Any], now: Any, actor: str, run_id: str) -> str:
     """Reverse one active application ``row`` (id, invoice, customer, amount, currency,
     kind, payment): a reversal row, the original marked, its audit row. Returns the id."""
-    app_id, invoice, customer, amount, currency, kind, payment_id = row
-    reversal = reversal_id(app_id)
-    store.execute(
-        "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
-        " amount, currency, kind, method, rule, confidence, evidence, status, reverses,"
-        " created_at, created_by, run_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'auto', 'event-reversal', 1, ?, 'reversed', ?, ?, ?, ?)",
-        [
-            reversal, payment_id, invoice, customer, -amount, currency, kind,
-            json_text({"reverses": app_id}), app_id, now, actor, run_id,
-        ],
+    app_id = row[0]
+    reversal = _insert_reversal(
+        store, row, now, actor, run_id, method="auto", rule="event-reversal",
+        evidence={"reverses": app_id},
     )  # fmt: skip
     store.execute(
         "UPDATE applications SET status = 'reversed', reversed_by = ? WHERE application_id = ?",
@@ -264,6 +273,228 @@ def write_reversal(store: Store, row: Sequence[Any], now: Any, actor: str, run_i
     )
     store.audit(actor, "reverse", "application", app_id, {"reversal": reversal})
     return reversal
+
+
+def _insert_reversal(
+    store: Store,
+    row: Sequence[Any],
+    now: Any,
+    actor: str,
+    run_id: str | None,
+    *,
+    method: str,
+    rule: str,
+    evidence: Mapping[str, Any],
+    reason_code: str = "",
+) -> str:
+    app_id, invoice, customer, amount, currency, kind, payment_id = row
+    reversal = reversal_id(app_id)
+    store.execute(
+        "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
+        " amount, currency, kind, method, rule, confidence, evidence, status, reverses,"
+        " created_at, created_by, run_id, reason_code)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, 'reversed', ?, ?, ?, ?, ?)",
+        [
+            reversal, payment_id, invoice, customer, -amount, currency, kind, method, rule,
+            json_text(dict(evidence)), app_id, now, actor, run_id, reason_code,
+        ],
+    )  # fmt: skip
+    return reversal
+
+
+# --- a person's decisions (the queue's actions) ------------------------------------------
+
+#: Application kinds that relieve an invoice's receivable (the rest hold or return cash).
+RELIEVING_KINDS: Final = frozenset({"payment", "discount", "writeoff", "fee"})
+
+#: Exception columns a person's action may change (identifiers from this allow-list only).
+_EXCEPTION_COLUMNS: Final = frozenset(
+    {
+        "status", "type", "assignee", "notes", "reason_code", "resolution", "resolved_at",
+        "customer_id", "invoice_number", "amount", "detail",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class ManualApplication:
+    """One application a person decided: cash to an invoice (``payment``), a written-off
+    difference (``writeoff``), cash left on account (``unapplied``) or owed back to the
+    payer (``refund``)."""
+
+    payment_id: str
+    invoice_number: str | None
+    customer_id: str | None
+    amount: Decimal
+    currency: str
+    kind: str
+    reason_code: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    approval_id: str | None = None
+
+
+def _count(store: Store, sql: str, params: Sequence[object]) -> int:
+    """The number of rows an UPDATE changed (DuckDB returns it as the statement's row)."""
+    row = store.execute(sql, params).fetchone()
+    return int(row[0]) if row else 0
+
+
+def write_manual_applications(
+    store: Store, rows: Sequence[ManualApplication], *, actor: str, now: Any
+) -> list[str]:
+    """Insert ``rows`` as active ``manual`` applications created by ``actor``; relieve each
+    invoice and audit each row. Returns the ids, in order.
+
+    The invoice is relieved only while it still has that much open (one guarded UPDATE):
+    a row that would take an invoice below zero is refused, and the caller's transaction
+    rolls back whatever it wrote before.
+    """
+    ids: list[str] = []
+    for row in rows:
+        if row.amount <= 0:
+            raise ActionRefused(f"an application must be positive, not {row.amount}")
+        n = int(
+            store.scalar("SELECT count(*) FROM applications WHERE payment_id = ?", [row.payment_id])
+        )
+        app_id = manual_application_id(row.payment_id, n, row.invoice_number, row.kind)
+        if row.invoice_number is not None and row.kind in RELIEVING_KINDS:
+            relieved = _count(
+                store,
+                "UPDATE invoices SET open_amount = open_amount - ?, updated_at = ?"
+                " WHERE invoice_number = ? AND currency = ? AND open_amount >= ?",
+                [row.amount, now, row.invoice_number, row.currency, row.amount],
+            )
+            if relieved != 1:
+                raise ActionRefused(
+                    f"{row.invoice_number} has less than {row.amount} {row.currency} open"
+                )
+        store.execute(
+            "INSERT INTO applications (application_id, payment_id, invoice_number, customer_id,"
+            " amount, currency, kind, method, rule, confidence, evidence, status, created_at,"
+            " created_by, run_id, reason_code, approval_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, 'manual', 'manual', 1, ?, 'active', ?, ?, NULL, ?, ?)",
+            [
+                app_id, row.payment_id, row.invoice_number, row.customer_id, row.amount,
+                row.currency, row.kind, json_text(dict(row.evidence)), now, actor,
+                row.reason_code, row.approval_id,
+            ],
+        )  # fmt: skip
+        store.audit(
+            actor,
+            "apply",
+            "application",
+            app_id,
+            {
+                "payment": row.payment_id,
+                "invoice": row.invoice_number,
+                "amount": str(row.amount),
+                "kind": row.kind,
+                **({"reason_code": row.reason_code} if row.reason_code else {}),
+                **({"approval": row.approval_id} if row.approval_id else {}),
+            },
+        )
+        ids.append(app_id)
+    return ids
+
+
+def write_manual_reversal(
+    store: Store, application: str, *, actor: str, now: Any, note: str
+) -> str | None:
+    """Reverse the active application ``application`` by hand: its reversal row (created by
+    ``actor``), the original marked, the invoice reopened, the audit row.
+
+    Returns the reversal's id, or None when the application is no longer active (someone
+    reversed it first): the guarded UPDATE comes first, so a lost race writes nothing.
+    """
+    rows = store.fetchall(
+        "SELECT application_id, invoice_number, customer_id, amount, currency, kind,"
+        " payment_id, reason_code FROM applications"
+        " WHERE application_id = ? AND status = 'active' AND reverses IS NULL",
+        [application],
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    reversal = reversal_id(application)
+    marked = _count(
+        store,
+        "UPDATE applications SET status = 'reversed', reversed_by = ?"
+        " WHERE application_id = ? AND status = 'active'",
+        [reversal, application],
+    )
+    if marked != 1:
+        return None
+    _insert_reversal(
+        store, row[:7], now, actor, None, method="manual", rule="manual-reversal",
+        evidence={"reverses": application, "note": note}, reason_code=str(row[7]),
+    )  # fmt: skip
+    invoice, amount, kind = row[1], row[3], row[5]
+    if invoice is not None and kind in RELIEVING_KINDS:
+        store.execute(
+            "UPDATE invoices SET open_amount = open_amount + ?, updated_at = ?"
+            " WHERE invoice_number = ?",
+            [amount, now, invoice],
+        )
+    store.audit(actor, "reverse", "application", application, {"reversal": reversal, "note": note})
+    return reversal
+
+
+def update_exception(
+    store: Store,
+    exception: str,
+    *,
+    version: int,
+    changes: Mapping[str, object],
+    actor: str,
+    action: str,
+    detail: Mapping[str, Any],
+) -> int | None:
+    """Change ``exception`` if it is still at ``version``: the columns in ``changes``, the
+    version bumped, one audit row (``action`` by ``actor`` with ``detail``: before, after,
+    note). Returns the new version, or None when someone changed it since it was read.
+    """
+    unknown = set(changes) - _EXCEPTION_COLUMNS
+    if unknown:
+        raise TypeError(f"not an exception column a person may change: {sorted(unknown)}")
+    columns = sorted(changes)
+    sets = "".join(f"{c} = ?, " for c in columns)
+    changed = _count(
+        store,
+        f"UPDATE exceptions SET {sets}version = version + 1 WHERE exception_id = ? AND version = ?",
+        [*(changes[c] for c in columns), exception, version],
+    )
+    if changed != 1:
+        return None
+    store.audit(actor, action, "exception", exception, {"version": version + 1, **detail})
+    return version + 1
+
+
+def raise_manual_exception(
+    store: Store,
+    *,
+    payment_id: str,
+    type_: str,
+    amount: Decimal,
+    currency: str,
+    customer_id: str | None,
+    detail: str,
+    actor: str,
+    now: Any,
+) -> str:
+    """Queue a new open exception for ``payment_id`` raised by a person's action (the cash
+    a reversal left unapplied), with its audit row. Returns its id."""
+    exc = exception_id(payment_id, type_, None)
+    store.execute(
+        "INSERT INTO exceptions (exception_id, payment_id, invoice_number, customer_id, type,"
+        " status, amount, currency, reason_code, detail, suggestions, opened_at, run_id)"
+        " VALUES (?, ?, NULL, ?, ?, 'open', ?, ?, '', ?, '[]', ?, NULL)",
+        [exc, payment_id, customer_id, type_, amount, currency, detail, now],
+    )
+    store.audit(
+        actor, "raise", "exception", exc,
+        {"type": type_, "payment": payment_id, "amount": str(amount), "version": 1},
+    )  # fmt: skip
+    return exc
 
 
 def write_event_exception(

@@ -29,8 +29,9 @@ EXCEPTION_TYPES: Final = (
 #: Exception statuses (DESIGN §5, ``v_exceptions.status``).
 EXCEPTION_STATUSES: Final = ("open", "in_review", "resolved", "dismissed")
 
-#: Application kinds (DESIGN §5, ``v_applications.kind``).
-APPLICATION_KINDS: Final = ("payment", "discount", "writeoff", "unapplied", "fee")
+#: Application kinds (DESIGN §5, ``v_applications.kind``); ``refund``: cash a person
+#: decided to pay back to the payer (owed in refunds payable until AP pays it).
+APPLICATION_KINDS: Final = ("payment", "discount", "writeoff", "unapplied", "fee", "refund")
 
 
 @dataclass(slots=True)

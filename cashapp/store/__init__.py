@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -73,7 +75,55 @@ def _views_sql() -> str:
     return resources.files("cashapp.store").joinpath("views.sql").read_text(encoding="utf-8")
 
 
-def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+#: How long opening a database waits for another process's lock on it, by default
+#: (``[database] lock_timeout_seconds``; DESIGN §5b).
+LOCK_WAIT_SECONDS = 30.0
+
+#: DuckDB's words for a file another process holds: the program and its PID.
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
+def _lock_holder(message: str) -> str | None:
+    """``PID 1234 (python3.11)`` when ``message`` is DuckDB's lock refusal, else None."""
+    found = _LOCK_HOLDER.search(message)
+    if found is None:
+        return "another process" if "Could not set lock" in message else None
+    return f"PID {found['pid']} ({Path(found['program']).name})"
+
+
+def _connect(
+    path: str, *, read_only: bool, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, waiting up to ``wait_seconds`` while another process holds its lock.
+
+    Why wait: DuckDB allows one process to hold a file read-write, and every cashapp verb
+    holds it only for its unit of work (DESIGN §5b). Two people acting at the same moment
+    should see the second action run a moment later -- and meet the first one's result
+    (a conflict, not a locked file) -- rather than fail at once. Past the bound the
+    refusal names the holder, so a stuck process can be found.
+    """
+    deadline = time.monotonic() + max(wait_seconds, 0.0)
+    pause = 0.02
+    while True:
+        try:
+            return _connect_once(path, read_only=read_only)
+        except duckdb.IOException as exc:
+            holder = _lock_holder(str(exc))
+            remaining = deadline - time.monotonic()
+            if holder is None:
+                raise StoreError(f"cannot open database {path}: {exc}") from exc
+            if remaining <= 0:
+                raise StoreError(
+                    f"database {path} is in use by {holder}; waited {wait_seconds:g} s for it"
+                    " ([database] lock_timeout_seconds)"
+                ) from exc
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, 0.25)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open database {path}: {exc}") from exc
+
+
+def _connect_once(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
     config: dict[str, Any] = {}
     if read_only:
         config["enable_external_access"] = False
@@ -84,22 +134,17 @@ def _connect(path: str, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         # checkpointing. The log is still written and synced on every commit; closing
         # the store checkpoints (~2 s for that day, counted in `cashapp bench speed`).
         config["wal_autocheckpoint"] = "2GB"
-    try:
-        return duckdb.connect(path, read_only=read_only, config=config)
-    except duckdb.IOException as exc:
-        raise StoreError(f"cannot open database {path}: {exc}") from exc
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    return duckdb.connect(path, read_only=read_only, config=config)
 
 
 class Store:
     """A read-write connection to one cashapp database."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
         self.path = path
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.con = _connect(path, read_only=False)
+        self.con = _connect(path, read_only=False, wait_seconds=wait_seconds)
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -212,16 +257,19 @@ class Store:
         )
 
 
-def open_store(path: str, *, create: bool = False) -> Store:
+def open_store(
+    path: str, *, create: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> Store:
     """Open and migrate a database for writing; ``create`` only for ``cashapp init``.
 
     Why refuse a missing file: DuckDB creates one on connect, so a typo in ``--db`` would
     silently start an empty book, ingest into it, and leave the real one untouched while
     the run reports success. Only ``init`` (and benchmarks building their own) create.
+    Another process holding the file is waited for up to ``wait_seconds`` (``_connect``).
     """
     if not create and path != ":memory:" and not Path(path).exists():
         raise _missing(path)
-    store = Store(path)
+    store = Store(path, wait_seconds=wait_seconds)
     try:
         store.migrate()
     except duckdb.Error as exc:
@@ -252,8 +300,12 @@ def starts_new_book(path: str) -> bool:
     return not any(p.is_file() for p in target.parent.glob("*.duckdb"))
 
 
-def open_reader(path: str) -> duckdb.DuckDBPyConnection:
-    """A read-only connection with no file or network access, for queries and reports."""
+def open_reader(path: str, *, wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """A read-only connection with no file or network access, for queries and reports.
+
+    A read-only open is refused too while another process writes the file, so it waits
+    for the lock like a writer does.
+    """
     if path != ":memory:" and not Path(path).exists():
         raise _missing(path)
-    return _connect(path, read_only=True)
+    return _connect(path, read_only=True, wait_seconds=wait_seconds)

@@ -24,7 +24,7 @@ LEFT JOIN (SELECT payment_id, min(customer_id) AS customer_id FROM applications
 CREATE OR REPLACE VIEW v_applications AS
 SELECT a.application_id, a.payment_id, a.invoice_number, a.customer_id, a.amount, a.kind,
        a.method, a.rule, a.confidence, a.status, a.created_at, a.created_by,
-       a.currency, a.evidence, a.reverses, a.reversed_by, a.run_id
+       a.currency, a.evidence, a.reverses, a.reversed_by, a.run_id, a.reason_code, a.approval_id
 FROM applications a;
 
 CREATE OR REPLACE VIEW v_exceptions AS
@@ -49,11 +49,15 @@ SELECT e.entry_id, e.entry_date, l.account, l.debit, l.credit, l.currency, l.mem
        e.payment_id, l.invoice_number, e.export_batch, l.line_no
 FROM journal_entries e JOIN journal_lines l USING (entry_id);
 
+-- A day's cash: received = applied + unapplied (on account) + refunded + in_exception,
+-- plus the payments that are not the queue's (returned, ignored, not yet decided).
+-- `refunded` is cash a person decided to pay back (an active `refund` application).
 CREATE OR REPLACE VIEW v_daily_totals AS
 WITH app AS (
     SELECT payment_id,
            sum(amount) FILTER (WHERE kind = 'payment') AS applied,
-           sum(amount) FILTER (WHERE kind = 'unapplied') AS unapplied
+           sum(amount) FILTER (WHERE kind = 'unapplied') AS unapplied,
+           sum(amount) FILTER (WHERE kind = 'refund') AS refunded
     FROM applications WHERE status = 'active' GROUP BY payment_id
 ), exc AS (
     SELECT DISTINCT payment_id FROM exceptions
@@ -63,12 +67,14 @@ SELECT p.value_date AS day, p.source, p.currency,
        coalesce(sum(p.amount) FILTER (WHERE p.kind = 'payment' AND p.amount > 0), 0) AS received,
        coalesce(sum(app.applied), 0) AS applied,
        coalesce(sum(app.unapplied), 0) AS unapplied,
-       coalesce(sum(abs(p.amount) - coalesce(app.applied, 0) - coalesce(app.unapplied, 0))
+       coalesce(sum(abs(p.amount) - coalesce(app.applied, 0) - coalesce(app.unapplied, 0)
+                    - coalesce(app.refunded, 0))
                 FILTER (WHERE exc.payment_id IS NOT NULL AND p.kind = 'payment'), 0) AS in_exception,
        coalesce(sum(-p.amount) FILTER (WHERE p.kind = 'fee'), 0) AS fees,
        coalesce(sum(abs(p.amount)) FILTER (WHERE p.kind = 'return'), 0) AS returns,
        coalesce(sum(abs(p.amount)) FILTER (WHERE p.kind = 'chargeback'), 0) AS chargebacks,
-       coalesce(sum(p.amount) FILTER (WHERE p.kind = 'settlement'), 0) AS settlements
+       coalesce(sum(p.amount) FILTER (WHERE p.kind = 'settlement'), 0) AS settlements,
+       coalesce(sum(app.refunded), 0) AS refunded
 FROM payments p
 LEFT JOIN app USING (payment_id)
 LEFT JOIN exc USING (payment_id)
