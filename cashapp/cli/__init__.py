@@ -6,8 +6,8 @@ config, bad file, bad SQL). Errors are one clear message on stderr, never a trac
 
 The verbs live in one module per command group (:mod:`~cashapp.cli.admin`,
 :mod:`~cashapp.cli.masterdata`, :mod:`~cashapp.cli.ingest`, :mod:`~cashapp.cli.pull`,
-:mod:`~cashapp.cli.exceptions`, :mod:`~cashapp.cli.report`, :mod:`~cashapp.cli.query`,
-:mod:`~cashapp.cli.bench`), over the shared :mod:`~cashapp.cli.state` and
+:mod:`~cashapp.cli.exceptions`, :mod:`~cashapp.cli.aliases`, :mod:`~cashapp.cli.report`,
+:mod:`~cashapp.cli.query`, :mod:`~cashapp.cli.bench`), over the shared :mod:`~cashapp.cli.state` and
 :mod:`~cashapp.cli.output`. They are registered here, in one place, because the order of
 registration is the order ``cashapp --help`` lists them: a new verb is added to its
 module and to the tree below.
@@ -24,6 +24,7 @@ from rich.markup import escape
 
 from cashapp.cli import (
     admin,
+    aliases,
     bench,
     exceptions,
     ingest,
@@ -48,6 +49,7 @@ app = typer.Typer(
 )
 import_app = typer.Typer(no_args_is_help=True, help="Import master data from the ERP.")
 exceptions_app = typer.Typer(no_args_is_help=True, help="The exception queue.")
+aliases_app = typer.Typer(no_args_is_help=True, help="Payer aliases learned from the queue.")
 report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and accounting.")
 bench_app = typer.Typer(no_args_is_help=True, help="Matching quality and speed benchmarks.")
 pull_app = typer.Typer(no_args_is_help=True, help="Fetch from payment platforms' APIs.")
@@ -55,6 +57,7 @@ export_app = typer.Typer(no_args_is_help=True, help="Files for the ERP.")
 users_app = typer.Typer(no_args_is_help=True, help="Who may work the queue, in which role.")
 app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(aliases_app, name="aliases")
 app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
 app.add_typer(pull_app, name="pull")
@@ -73,6 +76,8 @@ import_app.command("customers")(masterdata.import_customers_cmd)
 import_app.command("invoices")(masterdata.import_invoices_cmd)
 exceptions_app.command("list")(exceptions.exceptions_list)
 exceptions_app.command("show")(exceptions.exceptions_show)
+aliases_app.command("list")(aliases.aliases_list)
+aliases_app.command("remove")(aliases.aliases_remove)
 report_app.command("daily")(report.report_daily)
 bench_app.command("quality")(bench.bench_quality)
 bench_app.command("speed")(bench.bench_speed)
