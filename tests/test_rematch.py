@@ -23,6 +23,7 @@ from cashapp.domain import PaymentRecord, stable_key
 from cashapp.ingest.write import write_result
 from cashapp.keys import name_key
 from cashapp.matching.pipeline import run_match
+from cashapp.matching.rematch import reopen_candidates
 from cashapp.store import Store, open_store, utcnow
 from connectors.bai2.writer import Bai2Account, Bai2Transaction, write_bai2
 from connectors.base import ExtractResult
@@ -48,10 +49,12 @@ def _invoice(store: Store, number: str, customer_id: str, amount: str) -> None:
     )  # fmt: skip
 
 
-def _pay(store: Store, tag: str, amount: str, payer: str, remittance: str = "") -> str:
+def _pay(
+    store: Store, tag: str, amount: str, payer: str, remittance: str = "", account: str = ""
+) -> str:
     record = PaymentRecord(
         "nacha", f"T{tag}", stable_key(tag), "payment", Decimal(amount), "USD", MONDAY,
-        payer_name=payer, remittance=remittance,
+        payer_name=payer, remittance=remittance, payer_account=account,
     )  # fmt: skip
     write_result(store, stable_key("file", tag), tag, "nacha", ExtractResult((record,)), "test")
     return str(store.scalar("SELECT payment_id FROM payments WHERE source_ref = ?", [f"T{tag}"]))
@@ -205,6 +208,48 @@ def test_a_change_nothing_points_at_leaves_the_exception_alone() -> None:
     assert (summary.rematched, summary.payments) == (0, 0)
     assert _exceptions(store, payment) == before
     store.close()
+
+
+def test_a_change_is_looked_at_once_not_on_every_later_run() -> None:
+    store = open_store(":memory:")
+    _customer(store, "C1", "Acme Corp")
+    _pay(store, "o", "300.00", "ACME CORP")
+    run_match(store, Config())
+    _customer(store, "C2", "Globex Corporation")
+    run_match(store, Config())  # looks at the change, finds it explains nothing
+    store.execute("BEGIN TRANSACTION")
+    try:
+        assert reopen_candidates(store) == 0  # the next run does not look again
+    finally:
+        store.execute("ROLLBACK")
+    store.close()
+
+
+def test_an_account_a_run_learns_decides_an_earlier_payment_from_it() -> None:
+    store = open_store(":memory:")
+    _customer(store, "C4", "Initech Software")
+    _invoice(store, "INV-6001", "C4", "500.00")
+    _invoice(store, "INV-6002", "C4", "740.00")
+    # Monday morning: the originator pays 740.00 without a word: nobody knows it
+    first = _pay(store, "m1", "740.00", "IT DEPT PAYABLES", account="ach:1234567890")
+    run_match(store, Config())
+    assert _exceptions(store, first)[0][1] == "unidentified"
+    # Monday noon: it pays INV-6001 by name; the run learns the originator is C4
+    _pay(store, "m2", "500.00", "IT DEPT PAYABLES", "INV 6001", account="ach:1234567890")
+    run_match(store, Config())
+    # the next run re-decides the morning's payment from the learned account
+    assert run_match(store, Config()).rematched == 1
+    assert _applied(store, first) == [("INV-6002", "cust-single")]
+    reason = store.scalar("SELECT detail FROM audit_log WHERE action = 'rematch'")
+    assert json.loads(reason)["reason"] == (
+        "payer account alias of C4 learned from " + _payment_of(store, "m2")
+    )
+    check_invariants(store)
+    store.close()
+
+
+def _payment_of(store: Store, tag: str) -> str:
+    return str(store.scalar("SELECT payment_id FROM payments WHERE source_ref = ?", [f"T{tag}"]))
 
 
 #: How a person touches an exception, as the queue's actions (another part of issue 13)

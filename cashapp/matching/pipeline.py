@@ -321,7 +321,8 @@ def run_match(
 ) -> MatchSummary:
     """Match every payment not yet decided; safe to re-run (a second run changes nothing)."""
     rules = tuple(rules) if rules is not None else load_rules(config.matching.rules)
-    run_id = "run_" + stable_key("match", utcnow().isoformat())[:16]
+    started = utcnow()  # the re-match of the next run looks at changes from here on
+    run_id = "run_" + stable_key("match", started.isoformat())[:16]
     summary = MatchSummary(run_id, dry_run=dry_run)
     settings = settings_for(config)
     store.execute("BEGIN TRANSACTION")
@@ -409,7 +410,7 @@ def run_match(
         drop_evidence(store)
         store.execute(
             "INSERT INTO runs VALUES (?, 'match', ?, ?, ?, ?)",
-            [run_id, utcnow(), utcnow(), actor, json.dumps(summary.as_json())],
+            [run_id, started, utcnow(), actor, json.dumps(summary.as_json())],
         )
     except BaseException:
         store.execute("ROLLBACK")

@@ -21,9 +21,10 @@ it: computed with the run's own evidence (``m_cust_hits``, ``m_ref_hits``), one 
   the payment's currency and not above the amount (so it can be the invoice paid, or
   part of a combination).
 
+A change is looked at once: by the first run that starts after it (``runs.started_at``).
 A change nothing points at (an unrelated customer, an invoice of another amount) leaves
-the exception as it is; so does a second run, since the change is then older than what
-the first run queued.
+the exception as it is, and the next run does not look at it again; a second run after a
+re-match finds nothing newer than what the first one queued.
 
 How. :func:`reopen_candidates` (before the evidence is built) marks the candidates'
 payments undecided for the run, so every stage sees them; :func:`settle_candidates`
@@ -44,7 +45,7 @@ customer imported after Monday's exception, so the exception is closed as ``rema
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -64,6 +65,10 @@ _CANDIDATES = "m_rematch"
 _EXPLAINED = "m_rematch_why"
 
 
+#: Before any match run: every change is new.
+_NEVER: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def _last_change(store: Store) -> datetime | None:
     """When master data last changed: a customer, an alias or a new invoice."""
     value = store.scalar(
@@ -72,6 +77,16 @@ def _last_change(store: Store) -> datetime | None:
         " (SELECT max(created_at) FROM invoices))"
     )
     return value if isinstance(value, datetime) else None
+
+
+def _checked_from(store: Store) -> datetime:
+    """Changes before the last match run started were looked at by that run already.
+
+    An alias a run learns (at its own start time or later) is new to the next run; a
+    ``--dry-run`` is not recorded, so it hands nothing on.
+    """
+    value = store.scalar("SELECT max(started_at) FROM runs WHERE kind = 'match'")
+    return value if isinstance(value, datetime) else _NEVER
 
 
 def reopen_candidates(store: Store) -> int:
@@ -84,15 +99,18 @@ def reopen_candidates(store: Store) -> int:
     store.execute(
         f"CREATE OR REPLACE TEMP TABLE {_CANDIDATES} (exception_id VARCHAR,"
         " payment_id VARCHAR, version INTEGER, opened_at TIMESTAMPTZ, matched_at TIMESTAMPTZ,"
+        " since TIMESTAMPTZ,"
         " amount DECIMAL(18,4), currency VARCHAR, payer_name VARCHAR, payer_account VARCHAR)"
     )
-    changed = _last_change(store)
-    if changed is None:
+    changed, since = _last_change(store), _checked_from(store)
+    if changed is None or changed < since:
         return 0
     store.execute(
         f"INSERT INTO {_CANDIDATES}"
         " SELECT e.exception_id, e.payment_id, e.version, e.opened_at, p.matched_at,"
-        "  p.amount, p.currency, p.payer_name, p.payer_account"
+        # a change counts when newer than the exception and than the last run's look
+        "  greatest(e.opened_at, ?::TIMESTAMPTZ), p.amount, p.currency, p.payer_name,"
+        "  p.payer_account"
         " FROM exceptions e JOIN payments p USING (payment_id)"
         " WHERE e.status = 'open' AND e.opened_at < ?"
         "  AND e.type IN (SELECT unnest(?::VARCHAR[]))"
@@ -105,7 +123,7 @@ def reopen_candidates(store: Store) -> int:
         "   WHERE a.payment_id = e.payment_id AND a.status = 'active')"
         "  AND NOT EXISTS (SELECT 1 FROM exceptions o WHERE o.payment_id = e.payment_id"
         "   AND o.exception_id <> e.exception_id AND o.status IN ('open', 'in_review'))",
-        [changed, list(REMATCH_TYPES)],
+        [since, changed, list(REMATCH_TYPES)],
     )
     if not store.scalar(f"SELECT count(*) FROM {_CANDIDATES}"):
         return 0
@@ -136,7 +154,7 @@ def _explained_sql() -> str:
         "   'customer ' || c.customer_id || ' imported or changed' AS reason"
         "  FROM r JOIN m_cust_hits h USING (payment_id)"
         "   JOIN customers c ON c.customer_id = h.customer_id"
-        "  WHERE c.updated_at > r.opened_at"
+        "  WHERE c.updated_at > r.opened_at AND c.updated_at >= r.since"
         "  UNION ALL"
         "  SELECT r.exception_id, 2, 'payer ' || a.kind || ' alias of ' || a.customer_id"
         "   || CASE WHEN starts_with(a.learned_from, 'exc_')"
@@ -147,18 +165,18 @@ def _explained_sql() -> str:
         "    AND ((h.method = 'account' AND a.kind = 'account' AND a.value = r.payer_account)"
         "     OR (h.method = 'alias' AND a.kind = 'name'"
         f"      AND (NOT {is_ascii_sql('r.payer_name')} OR a.value = {payer_key})))"
-        "  WHERE a.created_at > r.opened_at"
+        "  WHERE a.created_at > r.opened_at AND a.created_at >= r.since"
         "  UNION ALL"
         "  SELECT r.exception_id, 3,"
         "   'invoice ' || i.invoice_number || ' named in the remittance imported'"
         "  FROM r JOIN m_ref_hits x USING (payment_id) JOIN invoices i USING (invoice_number)"
-        "  WHERE i.created_at > r.opened_at"
+        "  WHERE i.created_at > r.opened_at AND i.created_at >= r.since"
         "  UNION ALL"
         "  SELECT r.exception_id, 4,"
         "   'invoice ' || i.invoice_number || ' of ' || i.customer_id || ' imported'"
         "  FROM r JOIN m_cust_hits h USING (payment_id)"
         "   JOIN invoices i ON i.customer_id = h.customer_id"
-        "  WHERE i.created_at > r.opened_at AND i.open_amount > 0"
+        "  WHERE i.created_at > r.opened_at AND i.created_at >= r.since AND i.open_amount > 0"
         "   AND i.currency = r.currency AND i.open_amount <= r.amount + ?::DECIMAL(18,4))"
         " SELECT r.exception_id, any_value(r.payment_id) AS payment_id,"
         "  any_value(r.version) AS version, arg_min(w.reason, (w.rank, w.reason)) AS reason"
