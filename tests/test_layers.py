@@ -30,6 +30,7 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
         (
             "cashapp.queue",
             "cashapp.users",
+            "cashapp.aliases",
             "cashapp.close",
             "cashapp.journal",
             "cashapp.reports",

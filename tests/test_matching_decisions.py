@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 from cashapp.domain import stable_key
 from cashapp.matching.decisions import (
     application_id,
+    exception_id,
     install_macros,
     json_text,
     sql_application_id,
+    sql_exception_id,
     sql_json_text,
     sql_stable_key,
 )
@@ -118,3 +120,22 @@ def test_application_id_in_sql_is_the_python_id(
         [payment, n, invoice, kind, earlier],
     )
     assert got == application_id(payment, n, invoice, kind, earlier)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    payment=TEXT,
+    type_=TEXT,
+    invoice=st.one_of(st.none(), TEXT),
+    earlier=st.one_of(st.none(), st.integers(0, 5)),
+)
+def test_exception_id_in_sql_is_the_python_id(
+    store: Store, payment: str, type_: str, invoice: str | None, earlier: int | None
+) -> None:
+    # ``earlier`` is NULL in SQL for a payment with no exception yet (the LEFT JOIN)
+    expr = sql_exception_id("p", "t", "i", "e")
+    got = store.scalar(
+        f"SELECT {expr} FROM (SELECT ? AS p, ? AS t, ? AS i, ?::BIGINT AS e)",
+        [payment, type_, invoice, earlier],
+    )
+    assert got == exception_id(payment, type_, invoice, earlier or 0)

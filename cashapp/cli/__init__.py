@@ -7,7 +7,7 @@ config, bad file, bad SQL). Errors are one clear message on stderr, never a trac
 The verbs live in one module per command group (:mod:`~cashapp.cli.admin`,
 :mod:`~cashapp.cli.masterdata`, :mod:`~cashapp.cli.ingest`, :mod:`~cashapp.cli.pull`,
 :mod:`~cashapp.cli.exceptions`, :mod:`~cashapp.cli.actions` (the verbs that change the
-queue), :mod:`~cashapp.cli.report`, :mod:`~cashapp.cli.query`,
+queue), :mod:`~cashapp.cli.aliases`, :mod:`~cashapp.cli.report`, :mod:`~cashapp.cli.query`,
 :mod:`~cashapp.cli.bench`), over the shared :mod:`~cashapp.cli.state` and
 :mod:`~cashapp.cli.output`. They are registered here, in one place, because the order of
 registration is the order ``cashapp --help`` lists them: a new verb is added to its
@@ -26,6 +26,7 @@ from rich.markup import escape
 from cashapp.cli import (
     actions,
     admin,
+    aliases,
     bench,
     exceptions,
     ingest,
@@ -54,6 +55,7 @@ applications_app = typer.Typer(no_args_is_help=True, help="Payment applications.
 approvals_app = typer.Typer(
     no_args_is_help=True, help="Write-offs and refunds over the limit (maker-checker)."
 )
+aliases_app = typer.Typer(no_args_is_help=True, help="Payer aliases learned from the queue.")
 report_app = typer.Typer(no_args_is_help=True, help="Reports for the AR lead and accounting.")
 bench_app = typer.Typer(no_args_is_help=True, help="Matching quality and speed benchmarks.")
 pull_app = typer.Typer(no_args_is_help=True, help="Fetch from payment platforms' APIs.")
@@ -63,6 +65,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(applications_app, name="applications")
 app.add_typer(approvals_app, name="approvals")
+app.add_typer(aliases_app, name="aliases")
 app.add_typer(report_app, name="report")
 app.add_typer(bench_app, name="bench")
 app.add_typer(pull_app, name="pull")
@@ -97,6 +100,8 @@ applications_app.command("reverse")(actions.reverse_cmd)
 approvals_app.command("list")(actions.approvals_list_cmd)
 approvals_app.command("approve")(actions.approve_cmd)
 approvals_app.command("reject")(actions.reject_cmd)
+aliases_app.command("list")(aliases.aliases_list)
+aliases_app.command("remove")(aliases.aliases_remove)
 report_app.command("daily")(report.report_daily)
 bench_app.command("quality")(bench.bench_quality)
 bench_app.command("speed")(bench.bench_speed)

@@ -123,6 +123,12 @@ def print_match(summary: MatchSummary) -> None:
         f" {summary.ignored} not receivables",
         highlight=False,
     )
+    if summary.rematched:
+        out.print(
+            f"  re-decided {summary.rematched} queued payments that new master data may"
+            " explain (their exceptions closed as rematched)",
+            highlight=False,
+        )
     for currency, amount in sorted(summary.amount_applied.items()):
         out.print(f"  applied {amount:,} {currency}", highlight=False)
     if summary.exceptions:

@@ -41,8 +41,11 @@ def application_id(payment_id: str, n: int, invoice: str | None, kind: str, earl
     return "app_" + stable_key(*key)[:20]
 
 
-def exception_id(payment_id: str, type_: str, invoice: str | None) -> str:
-    return "exc_" + stable_key(payment_id, type_, invoice)[:20]
+def exception_id(payment_id: str, type_: str, invoice: str | None, earlier: int = 0) -> str:
+    """The id of a payment's exception; ``earlier`` exception rows of the payment (one a
+    re-match closed, say) renew it, so a payment queued again never reuses a closed id."""
+    key = (payment_id, type_, invoice, *((earlier,) if earlier else ()))
+    return "exc_" + stable_key(*key)[:20]
 
 
 def event_exception_id(payment_id: str, type_: str) -> str:
@@ -76,8 +79,13 @@ def sql_application_id(payment: str, n: str, invoice: str, kind: str, earlier: s
     )
 
 
-def _sql_exception_id(payment: str, type_: str, invoice: str) -> str:
-    return f"'exc_' || substr({sql_stable_key(payment, type_, invoice)}, 1, 20)"
+def sql_exception_id(payment: str, type_: str, invoice: str, earlier: str) -> str:
+    plain = sql_stable_key(payment, type_, invoice)
+    renewed = sql_stable_key(payment, type_, invoice, earlier)
+    return (
+        f"'exc_' || substr(CASE WHEN coalesce({earlier}, 0) = 0 THEN {plain}"
+        f" ELSE {renewed} END, 1, 20)"
+    )
 
 
 # --- JSON text as Python's json.dumps writes it -----------------------------------------
@@ -177,6 +185,14 @@ class ApplicationRows(_Rows):
 
 
 @dataclass(frozen=True, slots=True)
+class RematchRows(_Rows):
+    """Open exceptions a re-match closes: ``version`` as read (the close is refused for a
+    row changed since), ``reason`` the change that may explain the payment now."""
+
+    COLUMNS: ClassVar[tuple[str, ...]] = ("exception_id", "payment_id", "version", "reason")
+
+
+@dataclass(frozen=True, slots=True)
 class ExceptionRows(_Rows):
     """Exceptions raised: ``suggestions`` the JSON text (:func:`json_text` or
     ``cashapp_suggestions``)."""
@@ -231,14 +247,21 @@ def write_exceptions(
     store: Store, rows: ExceptionRows, run_id: str, now: Any, *, audit: bool = True
 ) -> None:
     """Insert ``rows`` as open exceptions, with their ids and (unless ``audit`` is off: a
-    settlement's tie is audited as a reconciliation) their audit rows."""
+    settlement's tie is audited as a reconciliation) their audit rows.
+
+    A payment queued again (its earlier exception closed by a re-match) gets a new id:
+    the id adds how many exception rows the payment already has, as an application's does.
+    """
     rows.check(store)
-    exc_id = _sql_exception_id("m.payment_id", "m.type", "m.invoice_number")
+    exc_id = sql_exception_id("m.payment_id", "m.type", "m.invoice_number", "g.n")
     store.execute(
         "CREATE OR REPLACE TEMP TABLE m_written_excs AS"
         f" SELECT {exc_id} AS exception_id, m.payment_id, m.invoice_number, m.customer_id,"
         "  m.type, m.amount, m.currency, m.reason_code, m.detail, m.suggestions"
         f" FROM {rows.table} m"
+        " LEFT JOIN (SELECT payment_id, count(*) AS n FROM exceptions"
+        f"   WHERE payment_id IN (SELECT payment_id FROM {rows.table}) GROUP BY payment_id) g"
+        "  USING (payment_id)"
     )
     try:
         store.execute(
@@ -511,6 +534,57 @@ def write_event_exception(
         [exc, payment_id, invoice, customer, type_, amount, currency, reason, detail, now, run_id],
     )
     store.audit(actor, "raise", "exception", exc, {"type": type_, "payment": payment_id})
+
+
+def resolve_won_chargebacks(store: Store, original: str, now: Any, actor: str) -> int:
+    """Resolve the open chargeback exceptions of charge ``original``, whose dispute was
+    won (the charge is applied again); one audit row each. Returns how many."""
+    resolved = store.fetchall(
+        "UPDATE exceptions SET status = 'resolved', resolved_at = ?, version = version + 1,"
+        " resolution = 'dispute won: the charge is applied again'"
+        " WHERE status IN ('open', 'in_review') AND type = 'chargeback' AND payment_id IN"
+        " (SELECT d.payment_id FROM payments d JOIN payments o"
+        "   ON o.source = d.source AND o.source_ref = d.related_ref"
+        "  WHERE o.payment_id = ? AND d.kind = 'chargeback')"
+        " RETURNING exception_id",
+        [now, original],
+    )
+    for (exception,) in resolved:
+        store.audit(actor, "resolve", "exception", exception, {"dispute_won": original})
+    return len(resolved)
+
+
+def close_rematched(store: Store, rows: RematchRows, now: Any, actor: str) -> int:
+    """Close the open exceptions in ``rows`` for a re-match: status ``resolved``,
+    resolution ``rematched``, the version moved on (a person acting on the old version
+    gets a conflict), one audit row each with the reason. Their payments go back through
+    the matcher in the same run. Returns how many were closed; a row whose exception is
+    no longer open at the version read is left as it is.
+    """
+    rows.check(store)
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE m_closed_excs AS"
+        " SELECT r.exception_id, r.payment_id, r.reason FROM exceptions e"
+        f" JOIN {rows.table} r USING (exception_id)"
+        " WHERE e.status = 'open' AND e.version = r.version"
+    )
+    try:
+        store.execute(
+            "UPDATE exceptions SET status = 'resolved', resolution = 'rematched',"
+            " resolved_at = ?, version = version + 1"
+            " WHERE exception_id IN (SELECT exception_id FROM m_closed_excs)",
+            [now],
+        )
+        store.execute(
+            "INSERT INTO audit_log (occurred_at, actor, action, entity, entity_id, detail)"
+            " SELECT ?, ?, 'rematch', 'exception', exception_id,"
+            "  to_json({'payment': payment_id, 'reason': reason})::VARCHAR"
+            " FROM m_closed_excs ORDER BY exception_id",
+            [now, actor],
+        )
+        return int(store.scalar("SELECT count(*) FROM m_closed_excs"))
+    finally:
+        store.execute("DROP TABLE m_closed_excs")
 
 
 def audit_settlement_ties(store: Store, ties: str, now: Any) -> None:

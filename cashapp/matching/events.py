@@ -14,7 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cashapp.matching.decisions import write_event_exception, write_reversal
+from cashapp.matching.decisions import (
+    resolve_won_chargebacks,
+    write_event_exception,
+    write_reversal,
+)
 from cashapp.matching.summary import MatchSummary
 from cashapp.store import Store, utcnow
 
@@ -148,14 +152,6 @@ def process_won_disputes(store: Store, run_id: str, actor: str, summary: MatchSu
             " WHERE payment_id = ?",
             [now, run_id, reversal],
         )
-        store.execute(
-            "UPDATE exceptions SET status = 'resolved', resolved_at = ?,"
-            " resolution = 'dispute won: the charge is applied again'"
-            " WHERE status IN ('open', 'in_review') AND type = 'chargeback' AND payment_id IN"
-            " (SELECT d.payment_id FROM payments d JOIN payments o"
-            "   ON o.source = d.source AND o.source_ref = d.related_ref"
-            "  WHERE o.payment_id = ? AND d.kind = 'chargeback')",
-            [now, original],
-        )
+        resolve_won_chargebacks(store, original, now, actor)
         store.audit(actor, "reopen", "payment", original, {"dispute_reversal": reversal})
         summary.events += 1

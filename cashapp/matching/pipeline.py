@@ -10,14 +10,19 @@ Stages (DESIGN §6), each a set-based step over all unmatched payments at once:
    (:mod:`cashapp.matching.events`).
 2. **settlements** -- platform payouts landing in the bank, tied to the payouts the
    platform reported (:mod:`cashapp.matching.settlements`); never applied to invoices.
-3. **references** -- invoice/PO references extracted from every remittance carrier, joined
+3. **re-match** -- open exceptions that a master-data change since they were raised may
+   explain (a customer or invoice imported, an alias learned) and that no person touched:
+   their payments are reopened for stages 4 and 5, which build their evidence; those the
+   change explains keep going (the old exception closed as ``rematched``), the others are
+   put back as they were (:mod:`cashapp.matching.rematch`).
+4. **references** -- invoice/PO references extracted from every remittance carrier, joined
    to the book in DuckDB (:mod:`cashapp.matching.bulk`).
-4. **customers** -- payer identification (account fingerprint, customer id in remittance,
+5. **customers** -- payer identification (account fingerprint, customer id in remittance,
    exact normalized name, learned alias, invoices named) joined in DuckDB.
-5. **decide** -- the certain applications, strangers and crowds set-based
+6. **decide** -- the certain applications, strangers and crowds set-based
    (:mod:`cashapp.matching.bulk`; ``[matching] set_based = false`` turns them off), then
    the pure engine for the rest, one payment at a time in canonical order.
-6. **write** -- applications, exceptions, payment status, invoice open amounts and the
+7. **write** -- applications, exceptions, payment status, invoice open amounts and the
    audit trail, in one transaction (:mod:`cashapp.matching.write`).
 
 Then the run learns payer accounts from what references proved
@@ -74,6 +79,7 @@ from cashapp.matching.model import (
     ReferenceHit,
 )
 from cashapp.matching.registry import PRIMITIVES
+from cashapp.matching.rematch import drop_candidates, reopen_candidates, settle_candidates
 from cashapp.matching.rules import Rule, load_rules
 from cashapp.matching.settlements import reconcile_settlements
 from cashapp.matching.summary import MatchSummary
@@ -315,7 +321,8 @@ def run_match(
 ) -> MatchSummary:
     """Match every payment not yet decided; safe to re-run (a second run changes nothing)."""
     rules = tuple(rules) if rules is not None else load_rules(config.matching.rules)
-    run_id = "run_" + stable_key("match", utcnow().isoformat())[:16]
+    started = utcnow()  # the re-match of the next run looks at changes from here on
+    run_id = "run_" + stable_key("match", started.isoformat())[:16]
     summary = MatchSummary(run_id, dry_run=dry_run)
     settings = settings_for(config)
     store.execute("BEGIN TRANSACTION")
@@ -342,6 +349,8 @@ def run_match(
                 summary.exceptions.get("settlement_mismatch", 0) + settled.mismatched
             )
         t = summary.lap("settlements", t)
+        # open exceptions new master data may explain: their payments undecided again
+        reopened = reopen_candidates(store)
         # references are extracted in a worker while this process identifies the payers
         pending = start_reference_hits(store, config.matching.reference_patterns)
         try:
@@ -354,6 +363,11 @@ def run_match(
         t = summary.lap("customers (references extracted meanwhile)", t)
         build_reference_hits(store, pending)
         t = summary.lap("references", t)
+        if reopened:  # keep those a change explains, put the others back
+            summary.rematched = settle_candidates(store, rules, now, actor)
+        else:
+            drop_candidates(store)
+        t = summary.lap("re-match", t)
         set_based = config.matching.set_based
         select_certain(store, rules)  # both paths decide these first (select_certain: why)
         certain = write_certain(store, rules, run_id, now) if set_based else BulkResult(0, {})
@@ -396,7 +410,7 @@ def run_match(
         drop_evidence(store)
         store.execute(
             "INSERT INTO runs VALUES (?, 'match', ?, ?, ?, ?)",
-            [run_id, utcnow(), utcnow(), actor, json.dumps(summary.as_json())],
+            [run_id, started, utcnow(), actor, json.dumps(summary.as_json())],
         )
     except BaseException:
         store.execute("ROLLBACK")

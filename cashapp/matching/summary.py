@@ -23,6 +23,7 @@ class MatchSummary:
     events: int = 0
     ignored: int = 0
     reconciled: int = 0  # platform payouts tied to their bank deposits
+    rematched: int = 0  # open exceptions closed so their payments are decided again
     exceptions: dict[str, int] = field(default_factory=dict)
     amount_applied: dict[str, Decimal] = field(default_factory=dict)
     dry_run: bool = False
@@ -44,6 +45,7 @@ class MatchSummary:
             "events": self.events,
             "ignored": self.ignored,
             "reconciled": self.reconciled,
+            "rematched": self.rematched,
             "exceptions": self.exceptions,
             "amount_applied": {k: str(v) for k, v in self.amount_applied.items()},
             "dry_run": self.dry_run,

@@ -1,4 +1,4 @@
-"""Stage 6 of a match run: the engine's decisions written back, set-based.
+"""Stage 7 of a match run: the engine's decisions written back, set-based.
 
 Why a module of its own: the engine decides one payment at a time in Python, but its
 decisions are written together, as Arrow tables inserted in a few statements

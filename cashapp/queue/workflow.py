@@ -131,16 +131,9 @@ def _plan_link(context: Context, params: Mapping[str, Any]) -> Plan:
 
 
 def _learn_alias(context: Context, customer: str, payer_name: str, payer_account: str) -> None:
-    """Record that this payer pays for ``customer`` (the next payment matches itself).
-
-    INTEGRATOR: ``learn_alias`` is r4-learn's (cashapp/matching/learning.py); this
-    branch's tree does not have it yet, so it is looked up by name and skipped when
-    absent. Once merged, call ``learning.learn_alias(...)`` directly.
-    """
-    learn = getattr(learning, "learn_alias", None)
-    if learn is None:
-        return
-    learn(
+    """Record that this payer pays for ``customer`` (the next payment matches itself),
+    inside the action's transaction: a refused alias refuses the link."""
+    learning.learn_alias(
         context.store,
         customer_id=customer,
         payer_name=payer_name,

@@ -243,8 +243,14 @@ class Store:
                 self.con.unregister(name)
 
     def scalar(self, sql: str, params: Sequence[object] | None = None) -> Any:
-        row = self.execute(sql, params).fetchone()
-        return row[0] if row else None
+        """The first column of the first row, or None.
+
+        Fetches the whole result: DuckDB 2.0 counts a result read with ``fetchone`` as
+        unfinished, and then refuses ``register`` on the connection (the next stage's
+        Arrow table) until it is.
+        """
+        rows = self.execute(sql, params).fetchall()
+        return rows[0][0] if rows else None
 
     def audit(
         self, actor: str, action: str, entity: str, entity_id: str, detail: dict[str, Any]

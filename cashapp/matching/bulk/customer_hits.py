@@ -5,7 +5,9 @@ account fingerprints and customer ids in the remittance are joins; payer names a
 once per distinct name (ASCII names by the SQL forms of the name keys, the rest in
 Python) and matched strongest method first -- exact key and learned alias, a bank's
 truncated name as a prefix join, the fuzzy index last and only for names nothing else
-identified (:mod:`cashapp.keys`, :mod:`cashapp.matching.names`).
+identified (:mod:`cashapp.keys`, :mod:`cashapp.matching.names`). An alias a person
+taught names them in the hit's detail (:func:`cashapp.matching.learning.learned_note`):
+both paths read the evidence from these rows, so both say who taught it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pyarrow as pa
 
 from cashapp.keys import full_name_key, full_name_key_sql, is_ascii_sql, name_key, name_key_sql
 from cashapp.matching.book import MAX_CANDIDATE_CUSTOMERS
+from cashapp.matching.learning import learned_note_sql
 from cashapp.matching.names import MIN_TRUNCATED_LENGTH, FuzzyNameIndex
 from cashapp.store import Store
 
@@ -83,7 +86,7 @@ def _name_hits(store: Store, settings: NameSettings) -> None:
         "   ::DECIMAL(5,4) AS score, k.id AS detail"
         " FROM m_keys_payer_name k JOIN customers c ON c.name_key = k.key"
         " UNION ALL"
-        " SELECT k.id, a.customer_id, 'alias', 0.85, k.id"
+        f" SELECT k.id, a.customer_id, 'alias', 0.85, k.id || {learned_note_sql('a')}"
         " FROM m_keys_payer_name k JOIN customer_aliases a ON a.kind = 'name' AND a.value = k.key"
     )
     _keys_table(store, "SELECT customer_id, name FROM customers", "customer_id", "name")
@@ -161,7 +164,8 @@ def build_customer_hits(store: Store, settings: NameSettings) -> None:
             "   WHERE matched_at IS NULL AND kind = 'payment' AND amount > 0),"
             " hits AS ("
             "  SELECT t.payment_id, a.customer_id, 'account' AS method,"
-            "   0.99::DECIMAL(5,4) AS score, t.payer_account AS detail"
+            "   0.99::DECIMAL(5,4) AS score,"
+            f"  t.payer_account || {learned_note_sql('a')} AS detail"
             "  FROM todo t JOIN customer_aliases a"
             "   ON a.kind = 'account' AND a.value = t.payer_account AND t.payer_account <> ''"
             "  UNION ALL"
