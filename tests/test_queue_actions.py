@@ -541,6 +541,40 @@ def test_the_role_is_checked_in_the_service(store: Store, user: str, message: st
     assert snapshot(store) == before
 
 
+# --- every action's audit row ------------------------------------------------------------
+
+AUDITED: dict[str, tuple[str, Callable[[Store, str], object]]] = {
+    "accept": ("ambiguous", lambda s, e: actions.accept(s, "spec2", e, note="n")),
+    "apply": ("ambiguous", lambda s, e: actions.apply(s, "spec2", e, ["INV-100461"], note="n")),
+    "on-account": ("over_payment", lambda s, e: actions.on_account(s, "spec2", e, note="n")),
+    "write-off": (
+        "short_payment",
+        lambda s, e: actions.write_off(s, "spec2", e, amount="1.00", reason="tax", note="n"),
+    ),
+    "refund": ("over_payment", lambda s, e: actions.refund(s, "spec2", e, note="n")),
+    "duplicate": ("unidentified", lambda s, e: workflow.duplicate(s, "spec2", e, note="n")),
+    "link": ("unidentified", lambda s, e: workflow.link(s, "spec2", e, customer="C1005", note="n")),
+    "ack": ("ach_return", lambda s, e: workflow.ack(s, "spec2", e, note="n")),
+    "re-present": ("ach_return", lambda s, e: workflow.re_present(s, "spec2", e, note="n")),
+    "dismiss": ("short_payment", lambda s, e: workflow.dismiss(s, "spec2", e, note="n")),
+    "assign": ("ambiguous", lambda s, e: workflow.assign(s, "spec2", e, to="spec1", note="n")),
+    "note": ("ambiguous", lambda s, e: workflow.note(s, "spec2", e, "n")),
+}
+
+
+@pytest.mark.parametrize("action", sorted(AUDITED))
+def test_every_action_has_its_audit_row_with_the_user(store: Store, action: str) -> None:
+    type_, act = AUDITED[action]
+    exc = one(store, type_)
+    act(store, exc)
+    audit = last_audit(store, exc)
+    assert (audit["actor"], audit["action"], audit["note"]) == ("spec2", action, "n")
+    assert audit["before"]["version"] == 1
+    assert audit["after"]["status"] == exception_row(store, exc)["status"]
+    assert audit["version"] == 2 == exception_row(store, exc)["version"]
+    consistent(store)
+
+
 # --- refusals change nothing -------------------------------------------------------------
 
 Refusal = Callable[[Store], object]

@@ -361,14 +361,15 @@ def user_of(actor: Actor | str) -> str:
 def in_transaction(store: Store, work: Callable[[], ActionResult], label: str) -> ActionResult:
     """``work`` in one transaction; DuckDB's own write-write conflict (two connections of
     one process updating the same row) becomes a :class:`Conflict` naming ``label``."""
+    clash = Conflict(f"{label} was changed by someone else at the same moment; read it again")
     try:
         with store.transaction():
             return work()
-    except StoreError as exc:
+    except duckdb.TransactionException:  # at COMMIT
+        raise clash from None
+    except StoreError as exc:  # at a statement
         if isinstance(exc.__cause__, duckdb.TransactionException):
-            raise Conflict(
-                f"{label} was changed by someone else at the same moment; read it again"
-            ) from None
+            raise clash from None
         raise
 
 
