@@ -297,6 +297,24 @@ def test_an_unidentified_payment_goes_on_account_once_its_payer_is_linked(store:
     consistent(store)
 
 
+@pytest.mark.parametrize("how", ["link", "apply"])
+def test_the_payer_is_learned_when_linked_or_resolved_by_hand(store: Store, how: str) -> None:
+    exc = one(store, "unidentified")
+    if how == "link":
+        workflow.link(store, "spec1", exc, customer="C1005")
+    else:
+        invoice = store.scalar(
+            "SELECT invoice_number FROM invoices WHERE customer_id = 'C1005'"
+            " AND open_amount >= 1234.56 ORDER BY 1 LIMIT 1"
+        )
+        actions.apply(store, "spec1", exc, [f"{invoice}=1234.56"])
+    learned = store.fetchall(
+        "SELECT DISTINCT customer_id, created_by FROM customer_aliases WHERE learned_from = ?",
+        [exc],
+    )
+    assert learned == [("C1005", "spec1")]
+
+
 def test_refunding_an_over_payment_spends_its_cash_on_account(store: Store) -> None:
     exc = one(store, "over_payment")
     result = actions.refund(store, "spec1", exc)

@@ -199,9 +199,11 @@ def _plan_lines(  # noqa: C901 - one validation per rule of the module docstring
         changes["customer_id"] = customer
     summary = f"{how}: applied " + "; ".join(parts)
     changes["resolution"] = summary
+    # an unidentified payer resolved by hand is learned, as a link would be
+    learn = customer if exc.type == "unidentified" else None
     return Plan(
         summary, "resolved", changes, tuple(apps), from_account, customer,
-        write_off_total=write_off,
+        write_off_total=write_off, learn_customer=learn,
     )  # fmt: skip
 
 

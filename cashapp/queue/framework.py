@@ -44,6 +44,7 @@ from typing import Any, Final
 import duckdb
 
 from cashapp.domain import ActionRefused, Conflict, stable_key
+from cashapp.matching import learning
 from cashapp.matching.decisions import (
     ManualApplication,
     update_exception,
@@ -295,6 +296,7 @@ class Plan:
     write_off_total: Decimal = ZERO
     refund_total: Decimal = ZERO
     invoices: tuple[str, ...] = ()  # touched without an application (checked too)
+    learn_customer: str | None = None  # the payer pays for this customer: learn it
 
 
 #: A planner: what the action would write, from what it reads and its parameters.
@@ -464,6 +466,8 @@ def carry_out(  # noqa: C901 - the steps of module docstring, in order, one bran
     after_funds = None
     if funds is not None:
         after_funds = settle_payment(store, funds.payment_id, plan.payment_customer)
+        if plan.learn_customer is not None:
+            learn_payer(context, funds, plan.learn_customer)
     changes = dict(plan.changes)
     if plan.status is not None and plan.status != exc.status:
         changes["status"] = plan.status
@@ -501,6 +505,22 @@ def carry_out(  # noqa: C901 - the steps of module docstring, in order, one bran
         request.action, exc.exception_id, status, version, f"{exc.short} {status}: {plan.summary}",
         tuple(written), tuple(reversals), grant.approval_id if grant else None,
     )  # fmt: skip
+
+
+def learn_payer(context: Context, funds: Funds, customer: str) -> None:
+    """Record that this payment's payer pays for ``customer``, so the payer's next
+    payment matches by itself (a link, or an unidentified payment resolved by hand),
+    inside the action's transaction: a refused alias (the name already another
+    customer's) refuses the action."""
+    learning.learn_alias(
+        context.store,
+        customer_id=customer,
+        payer_name=funds.payer_name,
+        payer_account=funds.payer_account,
+        exception_id=context.exception.exception_id,
+        actor_id=context.actor.user_id,
+        now=context.now,
+    )
 
 
 def _plain(value: object) -> object:

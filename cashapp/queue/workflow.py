@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from cashapp.domain import ActionRefused, NotPermitted
-from cashapp.matching import learning
 from cashapp.queue.framework import ActionResult, Context, Plan, Request, planner, run
 from cashapp.queue.policy import DEFAULT_POLICY
 from cashapp.store import Store
@@ -121,26 +120,13 @@ def _plan_link(context: Context, params: Mapping[str, Any]) -> Plan:
     context.store.execute(
         "UPDATE payments SET customer_id = ? WHERE payment_id = ?", [customer, funds.payment_id]
     )
-    _learn_alias(context, customer, funds.payer_name, funds.payer_account)
     changes: dict[str, object] = {"customer_id": customer}
     if exc.type == "unidentified":
         changes["type"] = "unmatched"
     payer = funds.payer_name or funds.payer_account or "the payer"
     changes["detail"] = f"payer {payer!r} linked to {customer} ({known}) by {context.actor.user_id}"
-    return Plan(f"payer {payer!r} linked to {customer} ({known})", None, changes)
-
-
-def _learn_alias(context: Context, customer: str, payer_name: str, payer_account: str) -> None:
-    """Record that this payer pays for ``customer`` (the next payment matches itself),
-    inside the action's transaction: a refused alias refuses the link."""
-    learning.learn_alias(
-        context.store,
-        customer_id=customer,
-        payer_name=payer_name,
-        payer_account=payer_account,
-        exception_id=context.exception.exception_id,
-        actor_id=context.actor.user_id,
-        now=context.now,
+    return Plan(
+        f"payer {payer!r} linked to {customer} ({known})", None, changes, learn_customer=customer
     )
 
 
