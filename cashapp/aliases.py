@@ -78,7 +78,9 @@ def remove_alias(store: Store, actor_id: str, kind: str, value: str, customer_id
 
     ``value`` for a name may be the stored key or the name as the bank writes it (its key
     is looked up). Refused (:class:`~cashapp.domain.ActionRefused`, nothing changed): an
-    unknown kind, or no such alias of that customer. Returns what was removed.
+    unknown kind, or no such alias of that customer; :class:`~cashapp.domain.NotPermitted`
+    for a user who may not manage aliases (``aliases.manage``: specialist, lead, admin).
+    Returns what was removed.
     """
     if kind not in ALIAS_KINDS:
         raise ActionRefused(f"unknown alias kind {kind!r}; valid: {', '.join(ALIAS_KINDS)}")

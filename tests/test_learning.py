@@ -11,6 +11,7 @@ past application.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -20,11 +21,12 @@ import pytest
 
 from cashapp.aliases import list_aliases, remove_alias
 from cashapp.config import Config
-from cashapp.domain import ActionRefused, PaymentRecord, stable_key
+from cashapp.domain import ActionRefused, NotPermitted, PaymentRecord, stable_key
 from cashapp.ingest.write import write_result
 from cashapp.keys import name_key
 from cashapp.matching.learning import LearnedAlias, learn_alias, learned_note
 from cashapp.matching.pipeline import run_match
+from cashapp.queue.actions import apply
 from cashapp.queue.workflow import link
 from cashapp.store import Store, open_store, utcnow
 from cashapp.users import add_user
@@ -39,10 +41,6 @@ PAYER, ACCOUNT = "ACME TRADING", "ach:9988776655"
 
 def _book(store: Store, *invoices: tuple[str, str, str]) -> None:
     now = utcnow()
-    if not store.scalar("SELECT count(*) FROM users"):
-        add_user(store, None, "admin1", "admin")
-        for user, role in (("lead1", "lead"), ("spec1", "specialist")):
-            add_user(store, "admin1", user, role)
     for customer_id, name in CUSTOMERS.items():
         store.execute(
             "INSERT INTO customers VALUES (?, ?, '', 'USD', 'NET30', ?, ?, ?)",
@@ -104,6 +102,13 @@ def _monday_unidentified(store: Store, set_based: bool = True) -> str:
     return exception
 
 
+def _team(store: Store) -> None:
+    """The people of these tests: an admin, a lead, a specialist and an accountant."""
+    add_user(store, None, "root", "admin")
+    for user, role in (("lead1", "lead"), ("spec1", "specialist"), ("acct1", "accountant")):
+        add_user(store, "root", user, role)
+
+
 def _counts(store: Store) -> tuple[object, ...]:
     return tuple(
         store.scalar(f"SELECT count(*) FROM {t}")
@@ -142,27 +147,72 @@ def test_a_linked_payer_is_applied_the_next_day_with_the_exception_and_the_perso
     store.close()
 
 
-def test_linking_through_the_queue_learns_the_payer_for_the_next_day() -> None:
-    """The specialist's ``exceptions link`` (the queue service the CLI and web call) is
-    what records the alias: Tuesday's payment is applied, naming Monday's exception."""
-    store = open_store(":memory:")
-    exception = _monday_unidentified(store)
-    result = link(store, "spec1", exception, customer="C42", note="called their AP")
-    assert result.exception_id == exception
+def _tuesday_evidence(store: Store) -> tuple[str, str, list[str]]:
+    """Tuesday: ACME TRADING pays 845.50, open at C42 and at C7: who is it applied to?"""
     tuesday = _pay(store, "tue", TUESDAY, "845.50")
     run_match(store, _config())
-    [(invoice, evidence)] = store.fetchall(
-        "SELECT invoice_number, evidence FROM applications WHERE payment_id = ?"
+    [(invoice, rule, evidence)] = store.fetchall(
+        "SELECT invoice_number, rule, evidence FROM applications WHERE payment_id = ?"
         " AND status = 'active'",
         [tuesday],
     )
-    assert invoice == "INV-1001"
-    details = " ".join(c["detail"] for c in json.loads(str(evidence))["customer"])
-    assert f"learned from {exception} by spec1 on" in details
+    return str(invoice), str(rule), [c["detail"] for c in json.loads(str(evidence))["customer"]]
+
+
+def test_the_queues_link_teaches_the_matcher() -> None:
+    store = open_store(":memory:")
+    _team(store)
+    exception = _monday_unidentified(store)
+    result = link(store, "spec1", exception, customer="C42", note="called their AP")
+    assert result.exception_id == exception
     audit = store.fetchall(
         "SELECT actor, action FROM audit_log WHERE entity_id = ? ORDER BY audit_id", [exception]
     )
     assert ("spec1", "link") in audit
+    invoice, rule, details = _tuesday_evidence(store)
+    assert (invoice, rule) == ("INV-1001", "cust-single")
+    assert any(f"learned from {exception} by spec1 on " in d for d in details)
+    # Monday's exception is the person's now (linked, version 2): the re-match leaves it
+    assert store.fetchall(
+        "SELECT type, status, version FROM exceptions WHERE exception_id = ?", [exception]
+    ) == [("unmatched", "open", 2)]
+    store.close()
+
+
+def test_an_unidentified_payment_applied_by_hand_teaches_the_matcher() -> None:
+    store = open_store(":memory:")
+    _team(store)
+    exception = _monday_unidentified(store)
+    now = utcnow()
+    store.execute(
+        "INSERT INTO invoices VALUES ('INV-1003', '1003', 'C42', ?, ?, 500, 0, 500, 'USD', '',"
+        " 'NET30', ?, ?)",
+        [MONDAY - timedelta(days=3), MONDAY + timedelta(days=27), now, now],
+    )
+    apply(store, "spec1", exception, ["INV-1003"])
+    assert [(a.kind, a.created_by) for a in list_aliases(store)] == [
+        ("account", "spec1"),
+        ("name", "spec1"),
+    ]
+    invoice, rule, details = _tuesday_evidence(store)
+    assert (invoice, rule) == ("INV-1001", "cust-single")
+    assert any(f"learned from {exception} by spec1 on " in d for d in details)
+    store.close()
+
+
+def test_a_link_that_conflicts_with_another_customers_alias_is_refused_whole() -> None:
+    store = open_store(":memory:")
+    _team(store)
+    exception = _monday_unidentified(store)
+    store.execute(
+        "INSERT INTO customer_aliases VALUES ('C7', 'name', 'ACME TRADING', 'exc_x', ?, 'spec2')",
+        [utcnow()],
+    )
+    before = _counts(store)
+    with pytest.raises(ActionRefused, match="already an alias of C7"):
+        link(store, "spec1", exception, customer="C42")
+    assert _counts(store) == before
+    assert store.scalar("SELECT version FROM exceptions WHERE exception_id = ?", [exception]) == 1
     store.close()
 
 
@@ -294,6 +344,7 @@ def test_list_shows_learned_aliases_by_customer_and_hides_imported_ones() -> Non
 
 def test_removing_an_alias_stops_it_identifying_and_keeps_past_applications() -> None:
     store = open_store(":memory:")
+    _team(store)
     exception = _monday_unidentified(store)
     _learn(store, exception, payer_account="")
     tuesday = _pay(store, "tue", TUESDAY, "845.50")
@@ -332,11 +383,31 @@ def test_removing_an_alias_that_is_not_there_is_refused(
     kind: str, value: str, customer: str, says: str
 ) -> None:
     store = open_store(":memory:")
+    _team(store)
     exception = _monday_unidentified(store)
     _learn(store, exception)
     before = _counts(store)
-    with pytest.raises(ActionRefused, match=says.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ActionRefused, match=re.escape(says)):
         remove_alias(store, "lead1", kind, value, customer)
+    assert _counts(store) == before
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("user", "says"),
+    [
+        ("acct1", "user 'acct1' (accountant) lacks the permission 'aliases.manage'"),
+        ("nobody", "unknown user 'nobody'"),
+    ],
+)
+def test_only_a_person_allowed_to_manage_aliases_removes_one(user: str, says: str) -> None:
+    store = open_store(":memory:")
+    _team(store)
+    exception = _monday_unidentified(store)
+    _learn(store, exception)
+    before = _counts(store)
+    with pytest.raises(NotPermitted, match=re.escape(says)):
+        remove_alias(store, user, "name", "ACME TRADING", "C42")
     assert _counts(store) == before
     store.close()
 
@@ -351,6 +422,8 @@ def test_the_note_names_the_day_in_utc() -> None:
 
 def test_aliases_list_and_remove_through_the_cli(cli: CliRunner, db: Path) -> None:
     assert cli("init").code == 0
+    assert cli("users", "add", "root", "--role", "admin").code == 0
+    assert cli("--user", "root", "users", "add", "lead1", "--role", "lead").code == 0
     store = open_store(str(db))
     try:
         exception = _monday_unidentified(store)
