@@ -169,7 +169,7 @@ def test_bench_fuzz_prints_a_row_per_parser(cli: CliRunner, tmp_path: Path) -> N
     result = cli("bench", "fuzz", "--parser", "x12_820", "--executions", "300", "--out", tmp_path)
     assert result.code == 0, result.stderr
     (row,) = [line for line in result.stdout.splitlines() if "x12_820" in line]
-    assert "│ 300 " in row
+    assert row.split()[:2] == ["x12_820", "300"]  # piped: plain columns
     refused = cli("bench", "fuzz", "--parser", "bai3")
     assert refused.code == 2
     assert "unknown parser 'bai3'" in refused.stderr
