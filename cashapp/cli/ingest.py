@@ -16,7 +16,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from cashapp.cli.output import OutputFormat, err, out, print_rows, warn, warning_text
-from cashapp.cli.state import EXIT_PROBLEMS, EXIT_REFUSED, OutputOption, fail, state, writer
+from cashapp.cli.state import (
+    EXIT_PROBLEMS,
+    EXIT_REFUSED,
+    IngestOutputOption,
+    fail,
+    state,
+    writer,
+)
 from cashapp.ingest import FileOutcome, UnknownFormat, ingest_paths
 from cashapp.matching.pipeline import MatchSummary, run_match
 from cashapp.store import starts_new_book
@@ -86,7 +93,7 @@ def ingest(
     format: Annotated[
         str | None, typer.Option("--format", help="Force a connector, e.g. bai2.")
     ] = None,
-    output: OutputOption = OutputFormat.table,
+    output: IngestOutputOption = OutputFormat.table,
     strict: Annotated[
         bool, typer.Option("--strict", help="Exit 1 when an accepted file had warnings.")
     ] = False,

@@ -88,7 +88,14 @@ def main_options(
     state._config = None
 
 
-OutputOption = Annotated[OutputFormat, typer.Option("--output", help="table, csv or json")]
+#: One flag name for the output format on every verb (``--output``, its older name, still
+#: works), except ``ingest``, whose ``--format`` names the input's format (DESIGN §5).
+OutputOption = Annotated[
+    OutputFormat, typer.Option("--format", "--output", help="table, csv or json")
+]
+IngestOutputOption = Annotated[
+    OutputFormat, typer.Option("--output", help="table, csv or json (--format: the input's)")
+]
 
 
 def acting_user() -> str:
