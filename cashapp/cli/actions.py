@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -50,6 +51,24 @@ def _policy() -> Policy:
     return Policy.from_config(state.config())
 
 
+def _act(
+    fmt: OutputFormat,
+    service: Callable[..., ActionResult],
+    *args: Any,
+    policy: bool = False,
+    **kw: Any,
+) -> None:
+    """Run one queue service as the acting user on the book and render its result: how
+    every changing verb runs (the user is asked for first, then the book is opened, then
+    the approval policy read when the service takes one)."""
+    user = acting_user()
+    with writer() as store:
+        if policy:
+            kw["policy"] = _policy()
+        result = service(store, user, *args, **kw)
+    render(result, fmt)
+
+
 def render(result: ActionResult, fmt: OutputFormat) -> None:
     """One line for a person; the result as JSON (or one CSV row) for a machine."""
     if fmt is OutputFormat.json:
@@ -73,13 +92,16 @@ def accept_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Accept a ranked suggestion: its invoices take their open amounts, in rank order."""
-    user = acting_user()
-    with writer() as store:
-        result = actions.accept(
-            store, user, exception, suggestion=suggestion, rest=rest, version=version, note=note,
-            policy=_policy(),
-        )  # fmt: skip
-    render(result, format)
+    _act(
+        format,
+        actions.accept,
+        exception,
+        suggestion=suggestion,
+        rest=rest,
+        version=version,
+        note=note,
+        policy=True,
+    )
 
 
 def apply_cmd(
@@ -108,12 +130,7 @@ def on_account_cmd(
     exception: Exc, version: Version = None, note: Note = "", format: Fmt = OutputFormat.table
 ) -> None:
     """Put the payment's unapplied cash on the customer's account."""
-    user = acting_user()
-    with writer() as store:
-        result = actions.on_account(
-            store, user, exception, version=version, note=note, policy=_policy()
-        )
-    render(result, format)
+    _act(format, actions.on_account, exception, version=version, note=note, policy=True)
 
 
 def write_off_cmd(
@@ -131,13 +148,17 @@ def write_off_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Write off the difference a payment left on its invoice, under a reason code."""
-    user = acting_user()
-    with writer() as store:
-        result = actions.write_off(
-            store, user, exception, amount=amount, reason=reason, invoice=invoice,
-            version=version, note=note, policy=_policy(),
-        )  # fmt: skip
-    render(result, format)
+    _act(
+        format,
+        actions.write_off,
+        exception,
+        amount=amount,
+        reason=reason,
+        invoice=invoice,
+        version=version,
+        note=note,
+        policy=True,
+    )
 
 
 def refund_cmd(
@@ -150,12 +171,15 @@ def refund_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Request a refund of an over- or duplicate payment (over the limit: needs a lead)."""
-    user = acting_user()
-    with writer() as store:
-        result = actions.refund(
-            store, user, exception, amount=amount, version=version, note=note, policy=_policy()
-        )
-    render(result, format)
+    _act(
+        format,
+        actions.refund,
+        exception,
+        amount=amount,
+        version=version,
+        note=note,
+        policy=True,
+    )
 
 
 def duplicate_cmd(
@@ -168,10 +192,7 @@ def duplicate_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Mark the payment a duplicate; then refund it or keep it on account."""
-    user = acting_user()
-    with writer() as store:
-        result = workflow.duplicate(store, user, exception, of=of, version=version, note=note)
-    render(result, format)
+    _act(format, workflow.duplicate, exception, of=of, version=version, note=note)
 
 
 def link_cmd(
@@ -182,32 +203,21 @@ def link_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Link the payer to a customer (learned for the payer's next payment)."""
-    user = acting_user()
-    with writer() as store:
-        result = workflow.link(
-            store, user, exception, customer=customer, version=version, note=note
-        )
-    render(result, format)
+    _act(format, workflow.link, exception, customer=customer, version=version, note=note)
 
 
 def ack_cmd(
     exception: Exc, version: Version = None, note: Note = "", format: Fmt = OutputFormat.table
 ) -> None:
     """Acknowledge a return or chargeback (its invoice stays reopened)."""
-    user = acting_user()
-    with writer() as store:
-        result = workflow.ack(store, user, exception, version=version, note=note)
-    render(result, format)
+    _act(format, workflow.ack, exception, version=version, note=note)
 
 
 def re_present_cmd(
     exception: Exc, version: Version = None, note: Note = "", format: Fmt = OutputFormat.table
 ) -> None:
     """Re-present a returned debit, or dispute a chargeback."""
-    user = acting_user()
-    with writer() as store:
-        result = workflow.re_present(store, user, exception, version=version, note=note)
-    render(result, format)
+    _act(format, workflow.re_present, exception, version=version, note=note)
 
 
 def dismiss_cmd(
@@ -217,10 +227,7 @@ def dismiss_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Close the exception with a note (refused while it holds a payment's cash)."""
-    user = acting_user()
-    with writer() as store:
-        result = workflow.dismiss(store, user, exception, note=note, version=version)
-    render(result, format)
+    _act(format, workflow.dismiss, exception, note=note, version=version)
 
 
 def assign_cmd(
@@ -231,10 +238,7 @@ def assign_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Assign the exception to a person (it is then in review)."""
-    user = acting_user()
-    with writer() as store:
-        result = workflow.assign(store, user, exception, to=to, version=version, note=note)
-    render(result, format)
+    _act(format, workflow.assign, exception, to=to, version=version, note=note)
 
 
 def note_cmd(
@@ -244,10 +248,7 @@ def note_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Add a note to the exception."""
-    user = acting_user()
-    with writer() as store:
-        result = workflow.note(store, user, exception, text, version=version)
-    render(result, format)
+    _act(format, workflow.note, exception, text, version=version)
 
 
 # --- applications reverse -------------------------------------------------------------------
@@ -260,10 +261,7 @@ def reverse_cmd(
 ) -> None:
     """Reverse an application (automatic or manual): the invoice reopens, the cash
     goes back to the queue."""
-    user = acting_user()
-    with writer() as store:
-        result = reversal.reverse(store, user, application, note=note)
-    render(result, format)
+    _act(format, reversal.reverse, application, note=note)
 
 
 # --- approvals -------------------------------------------------------------------------------
@@ -303,10 +301,7 @@ def approve_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Approve (lead, not the maker): the write-off or refund is posted now."""
-    user = acting_user()
-    with writer() as store:
-        result = approvals.approve(store, user, approval, note=note, policy=_policy())
-    render(result, format)
+    _act(format, approvals.approve, approval, note=note, policy=True)
 
 
 def reject_cmd(
@@ -315,7 +310,4 @@ def reject_cmd(
     format: Fmt = OutputFormat.table,
 ) -> None:
     """Reject (lead, not the maker): nothing is posted, the exception is open again."""
-    user = acting_user()
-    with writer() as store:
-        result = approvals.reject(store, user, approval, note=note)
-    render(result, format)
+    _act(format, approvals.reject, approval, note=note)
