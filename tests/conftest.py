@@ -83,3 +83,12 @@ def require_conformance() -> Path:
             f"conformance corpus not found at {CONFORMANCE} (it sits beside the repo in CI)"
         )
     return CONFORMANCE
+
+
+@pytest.fixture(scope="module")
+def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's day, matched, built once per test module (tests copy it before changing
+    it: ``tests.queue_books.copy_book``)."""
+    from tests.queue_books import build_demo_book
+
+    return build_demo_book(tmp_path_factory.mktemp("demo-day"))

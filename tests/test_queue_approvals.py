@@ -20,12 +20,7 @@ from cashapp.journal import post_journal
 from cashapp.queue import actions, approvals, checks, workflow
 from cashapp.queue.policy import Policy
 from cashapp.store import Store, open_store
-from tests.queue_books import audit_rows, build_demo_book, copy_book, exceptions_of, snapshot
-
-
-@pytest.fixture(scope="module")
-def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_book(tmp_path_factory.mktemp("demo-day"))
+from tests.queue_books import audit_rows, copy_book, exceptions_of, snapshot
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ import duckdb
 import pytest
 
 from tests.conftest import CliRunner
-from tests.queue_books import build_demo_book, copy_book, snapshot
-
-
-@pytest.fixture(scope="module")
-def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_book(tmp_path_factory.mktemp("demo-day"))
+from tests.queue_books import copy_book, snapshot
 
 
 @pytest.fixture

@@ -22,12 +22,7 @@ import pytest
 
 from cashapp.queue import checks
 from cashapp.store import open_store
-from tests.queue_books import build_demo_book, copy_book, exceptions_of
-
-
-@pytest.fixture(scope="module")
-def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_book(tmp_path_factory.mktemp("demo-day"))
+from tests.queue_books import copy_book, exceptions_of
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -36,17 +35,12 @@ from cashapp.queue import actions, approvals, checks, reversal, workflow
 from cashapp.queue.approvals import list_approvals
 from cashapp.queue.framework import ActionResult
 from cashapp.store import Store, open_store
-from tests.queue_books import build_demo_book, copy_book, snapshot
+from tests.queue_books import copy_book, snapshot
 
 EXAMPLES = int(os.environ.get("CASHAPP_QUEUE_EXAMPLES", "30"))
 USERS = ("spec1", "spec2", "lead1", "acct1")
 REASONS = ("pricing", "freight", "damaged_goods", "other", "weather")
 RESTS = (None, "on-account", "short:pricing", "write-off:other", "short", "later")
-
-
-@pytest.fixture(scope="module")
-def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_demo_book(tmp_path_factory.mktemp("demo-day"))
 
 
 def _amount(data: st.DataObject, fits: Decimal | None) -> str | None:
