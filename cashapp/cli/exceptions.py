@@ -16,11 +16,11 @@ from typing import Annotated, Any
 
 import typer
 
-from cashapp.cli.output import OutputFormat, cell, out, print_rows
+from cashapp.cli.output import OutputFormat, cell, json_value, out, print_rows
 from cashapp.cli.state import fail, reader
 from cashapp.csvsafe import write_xlsx
 from cashapp.domain import ActionRefused
-from cashapp.queue.read import QUEUE_COLUMNS, QueueFilter, as_json, list_exceptions, show_exception
+from cashapp.queue.read import QUEUE_COLUMNS, QueueFilter, list_exceptions, show_exception
 from cashapp.store import utcnow
 
 
@@ -126,7 +126,7 @@ def exceptions_show(
             "notes": view.notes,
             "history": view.history,
         }
-        sys.stdout.write(json.dumps(as_json(data), indent=2) + "\n")
+        sys.stdout.write(json.dumps(json_value(data), indent=2) + "\n")
         return
     for key, value in view.item.items():
         out.print(f"[bold]{key:>15}[/] {cell(value)}", highlight=False)

@@ -64,6 +64,8 @@ def json_value(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, list):
         return [json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
     return value
 
 

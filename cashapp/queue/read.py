@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
@@ -246,16 +246,3 @@ def show_exception(con: duckdb.DuckDBPyConnection, token: str) -> ExceptionView:
         )
     )
     return ExceptionView(item, applications, suggestions, notes, history)
-
-
-def as_json(value: Any) -> Any:
-    """A view's values as JSON keeps them: money as exact strings, times as ISO text."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: as_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [as_json(v) for v in value]
-    return value
